@@ -1,0 +1,89 @@
+"""``BotConfig``: everything a call needs to know about its bot, validated at the edge."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from shared.providers.spec import ProviderSpec
+
+BOT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+E164ISH = re.compile(r"^\+?[0-9]{3,16}$")
+
+
+def normalize_number(number: str) -> str:
+    """Dialled numbers arrive as ``+91 80-1234``, ``08012 34`` or ``+918012...``: keep digits."""
+    digits = re.sub(r"[^0-9]", "", number)
+    return digits.lstrip("0") or digits
+
+
+class Limits(BaseModel):
+    """Per-call limits: a call never outlives them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_duration_s: float = Field(600.0, gt=0, le=4 * 3600)
+    silence_timeout_s: float = Field(8.0, gt=0, le=120)
+    silence_reprompts: int = Field(1, ge=0, le=5)
+
+
+class TurnTaking(BaseModel):
+    """VAD and end-of-turn settings; defaults are tuned for 8 kHz telephone audio."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    vad_confidence: float = Field(0.7, ge=0.1, le=1.0)
+    vad_start_s: float = Field(0.2, ge=0.05, le=1.0)
+    vad_stop_s: float = Field(0.2, ge=0.05, le=2.0)
+    vad_min_volume: float = Field(0.5, ge=0.0, le=1.0)
+    smart_turn: bool = True
+    smart_turn_stop_s: float = Field(2.0, ge=0.3, le=5.0)
+    allow_interruptions: bool = True
+
+
+class BotConfig(BaseModel):
+    """One bot: who it is, what it says, which providers and scenario it runs, and its limits."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: Literal[1] = 1
+    id: str
+    tenant: str = "default"
+    name: str
+    language: str = "en"
+    dids: list[str] = Field(default_factory=list)
+    scenario: str
+    greeting: str
+    prompt: str | None = None
+    reprompt: str = "Are you still there?"
+    goodbye: str = "Thank you for calling. Goodbye!"
+    stt: ProviderSpec = ProviderSpec(kind="stt", name="local-whisper")
+    llm: ProviderSpec = ProviderSpec(kind="llm", name="local-intent")
+    tts: ProviderSpec = ProviderSpec(kind="tts", name="local-piper")
+    limits: Limits = Field(default_factory=Limits)
+    turn: TurnTaking = Field(default_factory=TurnTaking)
+
+    @field_validator("id")
+    @classmethod
+    def _id_shape(cls, value: str) -> str:
+        if not BOT_ID.match(value):
+            raise ValueError("must be 1-64 of a-z, 0-9, '-', '_' starting with a letter or digit")
+        return value
+
+    @field_validator("dids")
+    @classmethod
+    def _dids_shape(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not E164ISH.match(re.sub(r"[\s()-]", "", value)):
+                raise ValueError(f"{value!r} is not a phone number")
+        return [normalize_number(value) for value in values]
+
+    @model_validator(mode="after")
+    def _kinds_match(self) -> BotConfig:
+        for kind in ("stt", "llm", "tts"):
+            spec: ProviderSpec = getattr(self, kind)
+            if spec.kind != kind:
+                raise ValueError(f"{kind}: provider {spec.name!r} is declared as kind {spec.kind!r}")
+        return self

@@ -1,0 +1,59 @@
+"""Lazy provider registry: ``(kind, name) -> "module:attribute"``.
+
+Modules are imported only when a bot uses them, so SDKs of unused providers are never loaded.
+Each provider module exposes ``create(spec, ctx)`` returning a configured Pipecat service and may
+expose ``preload(spec)`` to load weights once per process (readiness waits for it).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any, cast
+
+from pipecat.processors.frame_processor import FrameProcessor
+
+from shared.providers.spec import ProviderContext, ProviderKind, ProviderSpec
+
+_REGISTRY: dict[tuple[ProviderKind, str], str] = {
+    ("stt", "local-whisper"): "shared.providers.local_whisper.stt",
+    ("tts", "local-piper"): "shared.providers.local_piper.tts",
+    ("llm", "local-intent"): "shared.providers.local_intent.llm",
+}
+
+
+class UnknownProviderError(LookupError):
+    """A bot names a provider that is not registered."""
+
+
+def register(kind: ProviderKind, name: str, module: str) -> None:
+    """Add a provider (tests register fakes this way, like any other provider)."""
+    _REGISTRY[(kind, name)] = module
+
+
+def names(kind: ProviderKind) -> list[str]:
+    return sorted(name for (k, name) in _REGISTRY if k == kind)
+
+
+def _module(spec: ProviderSpec) -> Any:
+    try:
+        path = _REGISTRY[(spec.kind, spec.name)]
+    except KeyError:
+        known = ", ".join(names(spec.kind)) or "none"
+        raise UnknownProviderError(
+            f"unknown {spec.kind} provider {spec.name!r} (registered: {known})"
+        ) from None
+    return importlib.import_module(path)
+
+
+def create(spec: ProviderSpec, ctx: ProviderContext) -> FrameProcessor:
+    """Build the Pipecat service a spec names, configured for one call."""
+    factory = cast(Callable[[ProviderSpec, ProviderContext], FrameProcessor], _module(spec).create)
+    return factory(spec, ctx)
+
+
+def preload(spec: ProviderSpec) -> None:
+    """Load a provider's weights into the process so the first call does not pay for it."""
+    loader = getattr(_module(spec), "preload", None)
+    if loader is not None:
+        loader(spec)
