@@ -1,0 +1,36 @@
+"""The ASGI app factory: the same app runs under ``voxcore serve`` and on Modal."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from functions.routes import health, media, twilio_voice
+from functions.state import AppState
+from shared.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None, *, preload: bool = True) -> FastAPI:
+    """Build the app. ``preload=False`` marks it ready at once (for tests of routes alone)."""
+    state = AppState.from_settings(settings or get_settings())
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        loading = asyncio.create_task(state.load()) if preload else None
+        if loading is None:
+            state.ready.set()
+        try:
+            yield
+        finally:
+            if loading is not None and not loading.done():
+                loading.cancel()
+
+    app = FastAPI(title="VoxCore", version="0.1.0", lifespan=lifespan)
+    app.state.voxcore = state
+    app.include_router(health.router)
+    app.include_router(media.router)
+    app.include_router(twilio_voice.router)
+    return app

@@ -1,0 +1,136 @@
+"""Assemble one call's Pipecat pipeline from its bot config, through the provider registry.
+
+caller audio -> Silero VAD -> STT -> user turn (SmartTurn v3) -> LLM + tools -> TTS -> carrier
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import cast
+
+from fastapi import WebSocket
+from pipecat.audio.turn.smart_turn.base_smart_turn import SmartTurnParams
+from pipecat.audio.turn.smart_turn.local_smart_turn_v3 import LocalSmartTurnAnalyzerV3
+from pipecat.audio.vad.silero import SileroVADAnalyzer
+from pipecat.audio.vad.vad_analyzer import VADParams
+from pipecat.observers.user_bot_latency_observer import UserBotLatencyObserver
+from pipecat.pipeline.pipeline import Pipeline
+from pipecat.pipeline.worker import PipelineParams, PipelineWorker
+from pipecat.processors.aggregators.llm_context import LLMContext
+from pipecat.processors.aggregators.llm_response_universal import (
+    LLMAssistantAggregator,
+    LLMContextAggregatorPair,
+    LLMUserAggregator,
+    LLMUserAggregatorParams,
+)
+from pipecat.serializers.base_serializer import FrameSerializer
+from pipecat.services.llm_service import LLMService
+from pipecat.transports.websocket.fastapi import (
+    FastAPIWebsocketParams,
+    FastAPIWebsocketTransport,
+)
+from pipecat.turns.user_start import VADUserTurnStartStrategy
+from pipecat.turns.user_stop import TurnAnalyzerUserTurnStopStrategy
+from pipecat.turns.user_turn_strategies import UserTurnStrategies
+
+from functions.call.tools import END_CALL_TOOL
+from shared.config.bot import BotConfig, TurnTaking
+from shared.providers import registry
+from shared.providers.spec import ProviderContext
+from shared.scenarios.base import Scenario
+
+
+@dataclass
+class CallPipeline:
+    """The running parts of one call that the session drives and listens to."""
+
+    worker: PipelineWorker
+    transport: FastAPIWebsocketTransport
+    context: LLMContext
+    llm: LLMService
+    user: LLMUserAggregator
+    assistant: LLMAssistantAggregator
+    latency: UserBotLatencyObserver
+
+
+def turn_strategies(turn: TurnTaking) -> UserTurnStrategies:
+    """VAD starts a turn (and barges in); SmartTurn v3 decides when it ended.
+
+    SmartTurn's model wants 16 kHz: Pipecat 1.14 resamples 8 kHz segments before inference
+    (the silent failure of pipecat#3844 is fixed there; ``tests/functions/call`` checks it).
+    """
+    stop_analyzer = LocalSmartTurnAnalyzerV3(params=SmartTurnParams(stop_secs=turn.smart_turn_stop_s))
+    return UserTurnStrategies(
+        start=[VADUserTurnStartStrategy(enable_interruptions=turn.allow_interruptions)],
+        stop=[TurnAnalyzerUserTurnStopStrategy(turn_analyzer=stop_analyzer)],
+    )
+
+
+def vad_analyzer(turn: TurnTaking, sample_rate: int) -> SileroVADAnalyzer:
+    params = VADParams(
+        confidence=turn.vad_confidence,
+        start_secs=turn.vad_start_s,
+        stop_secs=turn.vad_stop_s,
+        min_volume=turn.vad_min_volume,
+    )
+    return SileroVADAnalyzer(sample_rate=sample_rate, params=params)
+
+
+def build_pipeline(
+    bot: BotConfig,
+    scenario: Scenario,
+    websocket: WebSocket,
+    serializer: FrameSerializer,
+    sample_rate: int,
+) -> CallPipeline:
+    """Build (not start) the pipeline for one call on a carrier WebSocket."""
+    transport = FastAPIWebsocketTransport(
+        websocket=websocket,
+        params=FastAPIWebsocketParams(
+            audio_in_enabled=True,
+            audio_out_enabled=True,
+            add_wav_header=False,
+            serializer=serializer,
+            audio_in_sample_rate=sample_rate,
+            audio_out_sample_rate=sample_rate,
+            # Carriers send no Origin header: origin checks are for browsers.
+            allowed_origins=[],
+        ),
+    )
+    ctx = ProviderContext(sample_rate=sample_rate, language=bot.language, scenario=scenario)
+    stt = registry.create(bot.stt, ctx)
+    llm = cast(LLMService, registry.create(bot.llm, ctx))
+    tts = registry.create(bot.tts, ctx)
+
+    tools = scenario.tools_schema()
+    tools.standard_tools.append(END_CALL_TOOL.schema)
+    context = LLMContext(
+        messages=[{"role": "system", "content": bot.prompt or scenario.prompt}], tools=tools
+    )
+    user, assistant = LLMContextAggregatorPair(
+        context,
+        user_params=LLMUserAggregatorParams(
+            vad_analyzer=vad_analyzer(bot.turn, sample_rate),
+            user_turn_strategies=turn_strategies(bot.turn),
+            user_idle_timeout=bot.limits.silence_timeout_s,
+        ),
+    )
+    latency = UserBotLatencyObserver()
+    pipeline = Pipeline(
+        [transport.input(), stt, user, llm, tts, transport.output(), assistant]
+    )
+    worker = PipelineWorker(
+        pipeline,
+        params=PipelineParams(
+            audio_in_sample_rate=sample_rate,
+            audio_out_sample_rate=sample_rate,
+            enable_metrics=True,
+            enable_usage_metrics=True,
+        ),
+        observers=[latency],
+        enable_rtvi=False,
+        # The session enforces the bot's own limits; the worker must not cut a quiet call.
+        idle_timeout_secs=None,
+    )
+    return CallPipeline(worker, transport, context, llm, user, assistant, latency)
+

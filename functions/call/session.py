@@ -1,0 +1,209 @@
+"""One call from connect to hang-up: greeting, tools, silence, limits, and its result.
+
+Every way a call can end (the caller hangs up or breaks the protocol, the bot ends it, the
+caller stays silent, the maximum duration passes, the pipeline fails) goes through here and
+produces a :class:`~shared.results.CallResult`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from loguru import logger
+from pipecat.frames.frames import (
+    EndFrame,
+    EndWorkerFrame,
+    FunctionCallResultProperties,
+    TTSSpeakFrame,
+)
+from pipecat.observers.user_bot_latency_observer import LatencyBreakdown
+from pipecat.processors.frame_processor import FrameDirection
+from pipecat.services.llm_service import FunctionCallParams
+from pipecat.workers.runner import WorkerRunner
+
+from functions.call.pipeline import CallPipeline
+from functions.call.tools import END_CALL_TOOL
+from functions.carriers.base import CLOSE_INTERNAL, CLOSE_NORMAL
+from functions.carriers.guard import GuardedWebSocket
+from shared.calls import CallRequest
+from shared.config.bot import BotConfig
+from shared.results import (
+    CallResult,
+    DisconnectedBy,
+    ToolCallRecord,
+    TranscriptTurn,
+    TurnLatency,
+    now,
+)
+from shared.scenarios.base import Scenario
+from shared.scenarios.tools import Tool, ToolArgumentsError
+
+
+class CallSession:
+    """Drives one :class:`CallPipeline` and records what happened."""
+
+    def __init__(
+        self,
+        request: CallRequest,
+        bot: BotConfig,
+        scenario: Scenario,
+        call: CallPipeline,
+        guard: GuardedWebSocket,
+    ) -> None:
+        self.request = request
+        self.bot = bot
+        self.scenario = scenario
+        self.call = call
+        self.guard = guard
+        self.started_at = now()
+        self.transcript: list[TranscriptTurn] = []
+        self.tool_calls: list[ToolCallRecord] = []
+        self.latency: list[TurnLatency] = []
+        self._silent_prompts = 0
+        self._ending = False
+        self._wire()
+
+    def _wire(self) -> None:
+        call, transport = self.call, self.call.transport
+        transport.event_handler("on_client_connected")(self._on_connected)
+        transport.event_handler("on_client_disconnected")(self._on_disconnected)
+        call.user.event_handler("on_user_turn_started")(self._on_user_turn_started)
+        call.user.event_handler("on_user_turn_stopped")(self._on_user_turn_stopped)
+        call.user.event_handler("on_user_turn_idle")(self._on_user_idle)
+        call.assistant.event_handler("on_assistant_turn_stopped")(self._on_bot_turn_stopped)
+        call.latency.event_handler("on_latency_breakdown")(self._on_latency)
+        for scenario_tool in self.scenario.tools:
+            call.llm.register_function(scenario_tool.name, self._tool_handler(scenario_tool))
+        call.llm.register_function(END_CALL_TOOL.name, self._end_call)
+
+    # --- conversation events -------------------------------------------------------------
+    async def _on_connected(self, _transport: Any, _client: Any) -> None:
+        await self.call.worker.queue_frames([TTSSpeakFrame(self.bot.greeting)])
+
+    async def _on_disconnected(self, _transport: Any, _client: Any) -> None:
+        self.guard.end(CLOSE_NORMAL, "caller disconnected", "caller")
+        await self.call.worker.cancel(reason="caller left")
+
+    async def _on_user_turn_started(self, *_: Any) -> None:
+        self._silent_prompts = 0
+
+    async def _on_user_turn_stopped(self, _aggregator: Any, _strategy: Any, message: Any) -> None:
+        text = (getattr(message, "content", "") or "").strip()
+        if text:
+            self.transcript.append(TranscriptTurn(role="caller", text=text, at=now()))
+
+    async def _on_bot_turn_stopped(self, _aggregator: Any, message: Any) -> None:
+        text = (getattr(message, "content", "") or "").strip()
+        if text:
+            self.transcript.append(TranscriptTurn(role="bot", text=text, at=now()))
+
+    async def _on_user_idle(self, *_: Any) -> None:
+        if self._ending:
+            return
+        if self._silent_prompts < self.bot.limits.silence_reprompts:
+            self._silent_prompts += 1
+            logger.info(f"call {self.request.call_id}: caller silent, reprompting")
+            await self.call.worker.queue_frames([TTSSpeakFrame(self.bot.reprompt)])
+            return
+        await self.hang_up("timeout", "caller silent")
+
+    async def _on_latency(self, _observer: Any, breakdown: LatencyBreakdown) -> None:
+        if breakdown.measured_from != "user_silence":
+            return
+        parts: dict[str, float] = {}
+        for part in breakdown.contributions:
+            parts[part.key] = parts.get(part.key, 0.0) + part.duration_secs * 1000
+        self.latency.append(
+            TurnLatency(
+                total_ms=breakdown.total_secs * 1000,
+                parts_ms=parts,
+                ttfb_ms={t.processor: t.duration_secs * 1000 for t in breakdown.ttfb},
+            )
+        )
+
+    # --- tools ------------------------------------------------------------------------------
+    def _tool_handler(self, scenario_tool: Tool) -> Any:
+        async def handler(params: FunctionCallParams) -> None:
+            arguments = dict(params.arguments)
+            try:
+                result: Any = await scenario_tool.invoke(arguments)
+                error = None
+            except ToolArgumentsError as problem:
+                result, error = {"error": str(problem)}, str(problem)
+            self.tool_calls.append(
+                ToolCallRecord(
+                    name=scenario_tool.name, arguments=arguments, result=result, at=now(), error=error
+                )
+            )
+            logger.info(f"call {self.request.call_id}: tool {scenario_tool.name}({arguments})")
+            await params.result_callback(result)
+
+        return handler
+
+    async def _end_call(self, params: FunctionCallParams) -> None:
+        arguments = dict(params.arguments)
+        result = await END_CALL_TOOL.invoke(arguments)
+        self.tool_calls.append(
+            ToolCallRecord(name=END_CALL_TOOL.name, arguments=arguments, result=result, at=now())
+        )
+        await params.result_callback(result, properties=FunctionCallResultProperties(run_llm=False))
+        self._ending = True
+        self.guard.end(CLOSE_NORMAL, "bot ended the call", "bot")
+        # Downstream, behind the goodbye already queued, so the caller hears all of it.
+        await params.llm.push_frame(EndWorkerFrame(reason="end_call"), FrameDirection.DOWNSTREAM)
+
+    async def hang_up(self, by: DisconnectedBy, reason: str) -> None:
+        """Say goodbye, then end the call once the goodbye has played."""
+        if self._ending:
+            return
+        self._ending = True
+        self.guard.end(CLOSE_NORMAL, reason, by)
+        logger.info(f"call {self.request.call_id}: ending ({reason})")
+        self.transcript.append(TranscriptTurn(role="bot", text=self.bot.goodbye, at=now()))
+        await self.call.worker.queue_frames(
+            [TTSSpeakFrame(self.bot.goodbye, append_to_context=False), EndFrame()]
+        )
+
+    # --- running -------------------------------------------------------------------------
+    async def _limit_duration(self) -> None:
+        await asyncio.sleep(self.bot.limits.max_duration_s)
+        await self.hang_up("timeout", "maximum call duration reached")
+        # A goodbye that cannot play out (a stuck pipeline) must not keep the call alive.
+        await asyncio.sleep(15)
+        await self.call.worker.cancel(reason="maximum call duration")
+
+    async def run(self) -> CallResult:
+        runner = WorkerRunner(handle_sigint=False)
+        await runner.add_workers(self.call.worker)
+        limiter = asyncio.create_task(self._limit_duration())
+        try:
+            await runner.run()
+        except Exception as error:
+            logger.exception(f"call {self.request.call_id}: pipeline failed: {error}")
+            self.guard.end(CLOSE_INTERNAL, "internal error", "error")
+        finally:
+            limiter.cancel()
+        return self.result()
+
+    def result(self) -> CallResult:
+        ended = now()
+        ending = self.guard.ending
+        by: DisconnectedBy = ending.by if ending else "error"  # type: ignore[assignment]
+        return CallResult(
+            call_id=self.request.call_id,
+            transport=self.request.transport,
+            bot_id=self.bot.id,
+            tenant=self.bot.tenant,
+            from_number=self.request.from_number,
+            to_number=self.request.to_number,
+            started_at=self.started_at,
+            ended_at=ended,
+            duration_s=(ended - self.started_at).total_seconds(),
+            disconnected_by=by,
+            close_code=ending.code if ending else None,
+            close_reason=ending.reason if ending else "",
+            transcript=self.transcript,
+            tool_calls=self.tool_calls,
+            latency=self.latency,
+        )

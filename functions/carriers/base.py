@@ -1,0 +1,90 @@
+"""What every carrier protocol adapter provides to the media route.
+
+A carrier adapter is pure: it validates messages and builds the Pipecat serializer. The route
+and :class:`~functions.carriers.guard.GuardedWebSocket` do the I/O.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, TypeVar
+
+from pipecat.serializers.base_serializer import FrameSerializer
+from pydantic import BaseModel, ValidationError
+
+from shared.calls import CallRequest, TransportKind
+
+CLOSE_NORMAL = 1000
+CLOSE_UNSUPPORTED = 1003
+CLOSE_INVALID_PAYLOAD = 1007
+CLOSE_POLICY = 1008
+CLOSE_TOO_BIG = 1009
+CLOSE_INTERNAL = 1011
+CLOSE_TRY_LATER = 1013
+
+
+class ProtocolViolation(Exception):  # noqa: N818 - it is a close reason, not a bug
+    """The peer broke the protocol; the call ends with this close code and reason."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class StartInfo:
+    """A validated start message: the call it describes and what the serializer needs."""
+
+    request: CallRequest
+    stream_id: str
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validated(model: type[M], data: Any, what: str) -> M:
+    """Parse ``data`` into ``model`` or raise a violation naming the first bad field."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or what
+        raise ProtocolViolation(CLOSE_POLICY, f"bad {what}: {where}: {first['msg']}") from error
+
+
+class CarrierProtocol(ABC):
+    """One carrier's wire format as the server sees it."""
+
+    kind: ClassVar[TransportKind]
+    # Events a peer may send before ``start`` (e.g. Exotel/Twilio ``connected``).
+    pre_start_events: ClassVar[frozenset[str]] = frozenset()
+    # Events allowed once the call runs; anything else ends the call.
+    call_events: ClassVar[frozenset[str]]
+    # Events that mean the caller hung up.
+    hangup_events: ClassVar[frozenset[str]]
+
+    @abstractmethod
+    def parse_start(self, message: Mapping[str, Any], query: Mapping[str, str]) -> StartInfo:
+        """Validate a ``start`` message (and the socket's query string) into a call."""
+
+    @abstractmethod
+    def serializer(self, start: StartInfo) -> FrameSerializer:
+        """The Pipecat serializer for this call's media."""
+
+    def check(self, message: Mapping[str, Any]) -> None:
+        """Validate one in-call message beyond its event name (payload shape, sizes)."""
+
+    def closing_message(self, by: str, code: int, reason: str) -> str | None:
+        """What to send before the close frame (a hang-up or error event), if the protocol has it."""
+        return None
+
+    def event_of(self, message: Any) -> str:
+        if not isinstance(message, dict):
+            raise ProtocolViolation(CLOSE_POLICY, "each message must be a JSON object")
+        event = message.get("event")
+        if not isinstance(event, str):
+            raise ProtocolViolation(CLOSE_POLICY, "message has no 'event'")
+        return event

@@ -1,0 +1,47 @@
+"""The generic dialler protocol (``docs/dialler-protocol.md``) as the media route sees it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from pipecat.serializers.base_serializer import FrameSerializer
+
+from functions.carriers.base import CarrierProtocol, StartInfo, validated
+from functions.carriers.media import check_base64_audio
+from functions.serializers.dialler import DiallerFrameSerializer, DiallerStart
+from shared.calls import CallRequest
+
+
+class DiallerProtocol(CarrierProtocol):
+    kind = "dialler"
+    call_events = frozenset({"media", "dtmf", "hangup"})
+    hangup_events = frozenset({"hangup"})
+
+    def parse_start(self, message: Mapping[str, Any], query: Mapping[str, str]) -> StartInfo:
+        start = validated(DiallerStart, message, "start message")
+        request = CallRequest(
+            call_id=start.call_id,
+            transport="dialler",
+            from_number=start.from_,
+            to_number=start.to,
+            bot_id=start.bot or query.get("bot") or None,
+            sample_rate=start.media_format.sample_rate,
+        )
+        return StartInfo(request, start.call_id)
+
+    def serializer(self, start: StartInfo) -> FrameSerializer:
+        return DiallerFrameSerializer(
+            start.request.call_id,
+            DiallerFrameSerializer.InputParams(dialler_sample_rate=start.request.sample_rate),
+        )
+
+    def check(self, message: Mapping[str, Any]) -> None:
+        if message["event"] == "media":
+            check_base64_audio(message.get("payload"), bytes_per_sample=2)
+
+    def closing_message(self, by: str, code: int, reason: str) -> str | None:
+        if by in ("bot", "timeout"):
+            return json.dumps({"event": "hangup", "reason": reason})
+        return json.dumps({"event": "error", "code": str(code), "reason": reason})

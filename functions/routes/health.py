@@ -1,0 +1,27 @@
+"""Liveness (the process answers) and readiness (models loaded: send calls here)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from functions.state import AppState
+
+router = APIRouter()
+
+
+@router.get("/health")
+async def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/ready")
+async def ready(request: Request) -> JSONResponse:
+    state: AppState = request.app.state.voxcore
+    body = {
+        "ready": state.ready.is_set(),
+        "active_calls": state.tracker.active,
+        "max_calls": state.tracker.limit,
+        "models_loaded_s": state.load_seconds,
+    }
+    return JSONResponse(body, status_code=200 if state.ready.is_set() else 503)

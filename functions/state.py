@@ -1,0 +1,53 @@
+"""What the app's routes share: settings, bots, call slots, where results go, readiness."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+
+from loguru import logger
+
+from shared.config.source import DirectoryBotSource
+from shared.providers import registry
+from shared.results import JsonlResultSink
+from shared.settings import Settings
+from shared.tracker import InProcessCallTracker
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    bots: DirectoryBotSource
+    tracker: InProcessCallTracker
+    results: JsonlResultSink
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+    load_seconds: float | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AppState:
+        return cls(
+            settings=settings,
+            bots=DirectoryBotSource(settings.bots_dir),
+            tracker=InProcessCallTracker(settings.max_concurrent_calls),
+            results=JsonlResultSink(settings.data_dir / "results.jsonl"),
+        )
+
+    @property
+    def stream_secret(self) -> str | None:
+        """Signs Twilio stream tokens; without any secret configured, streams are not checked."""
+        secret = self.settings.media_token or self.settings.twilio_auth_token
+        return secret.get_secret_value() if secret else None
+
+    def preload(self) -> None:
+        """Load every model the configured bots use, so no call pays for a first load."""
+        started = time.perf_counter()
+        specs = {spec for bot in self.bots.list() for spec in (bot.stt, bot.llm, bot.tts)}
+        for spec in sorted(specs, key=lambda s: s.label):
+            registry.preload(spec)
+        self.load_seconds = time.perf_counter() - started
+        logger.info(f"models ready in {self.load_seconds:.2f} s ({len(specs)} providers)")
+
+    async def load(self) -> None:
+        await asyncio.to_thread(self.preload)
+        self.ready.set()

@@ -1,0 +1,76 @@
+"""``CallResult``: what a call leaves behind, written before its slot is released."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+DisconnectedBy = Literal["caller", "bot", "timeout", "error", "transfer_to_agent", "refused"]
+
+
+class TranscriptTurn(BaseModel):
+    role: Literal["caller", "bot"]
+    text: str
+    at: datetime
+
+
+class ToolCallRecord(BaseModel):
+    name: str
+    arguments: dict[str, Any]
+    result: Any
+    at: datetime
+    error: str | None = None
+
+
+class TurnLatency(BaseModel):
+    """One caller-to-bot interval as Pipecat's latency observer named its parts."""
+
+    total_ms: float
+    parts_ms: dict[str, float] = Field(default_factory=dict)
+    ttfb_ms: dict[str, float] = Field(default_factory=dict)
+
+
+class CallResult(BaseModel):
+    call_id: str
+    transport: str
+    bot_id: str | None
+    tenant: str | None = None
+    from_number: str = ""
+    to_number: str = ""
+    started_at: datetime
+    ended_at: datetime
+    duration_s: float
+    disconnected_by: DisconnectedBy
+    close_code: int | None = None
+    close_reason: str = ""
+    transcript: list[TranscriptTurn] = Field(default_factory=list)
+    tool_calls: list[ToolCallRecord] = Field(default_factory=list)
+    latency: list[TurnLatency] = Field(default_factory=list)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class JsonlResultSink:
+    """The embedded default sink: one JSON line per call, appended and flushed."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def write(self, result: CallResult) -> Path:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        line = result.model_dump_json()
+        with self.path.open("a", encoding="utf-8") as file:
+            file.write(line + "\n")
+        return self.path
+
+
+def read_results(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]

@@ -1,0 +1,35 @@
+"""Process settings from the environment (``VOXCORE_*``, plus the few names carriers document)."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_BOTS_DIR = Path(__file__).parent / "config" / "bots"
+
+
+class Settings(BaseSettings):
+    """Everything a process needs; secrets are ``SecretStr`` so they never print."""
+
+    model_config = SettingsConfigDict(env_prefix="VOXCORE_", env_file=".env", extra="ignore")
+
+    bots_dir: Path = DEFAULT_BOTS_DIR
+    data_dir: Path = Path("var")
+    max_concurrent_calls: int = Field(
+        8, ge=1, validation_alias="MAX_CONCURRENT_CALLS", description="call slots per process"
+    )
+    media_token: SecretStr | None = Field(
+        None, description="shared secret carriers present on media sockets (?token= or Bearer)"
+    )
+    twilio_auth_token: SecretStr | None = Field(None, validation_alias="TWILIO_AUTH_TOKEN")
+    public_url: str | None = Field(None, description="https://host the carriers reach us at")
+    handshake_timeout_s: float = Field(10.0, gt=0)
+    max_message_bytes: int = Field(64 * 1024, ge=1024)
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,3 @@
+from voxcore.cli import main
+
+raise SystemExit(main())
