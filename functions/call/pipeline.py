@@ -32,12 +32,12 @@ from pipecat.transports.websocket.fastapi import (
 from pipecat.turns.user_start import VADUserTurnStartStrategy
 from pipecat.turns.user_stop import TurnAnalyzerUserTurnStopStrategy
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
+from shared.scenarios.base import Scenario
 
 from functions.call.tools import END_CALL_TOOL
 from shared.config.bot import BotConfig, TurnTaking
 from shared.providers import registry
 from shared.providers.spec import ProviderContext
-from shared.scenarios.base import Scenario
 
 
 @dataclass
@@ -59,7 +59,9 @@ def turn_strategies(turn: TurnTaking) -> UserTurnStrategies:
     SmartTurn's model wants 16 kHz: Pipecat 1.14 resamples 8 kHz segments before inference
     (the silent failure of pipecat#3844 is fixed there; ``tests/functions/call`` checks it).
     """
-    stop_analyzer = LocalSmartTurnAnalyzerV3(params=SmartTurnParams(stop_secs=turn.smart_turn_stop_s))
+    stop_analyzer = LocalSmartTurnAnalyzerV3(
+        params=SmartTurnParams(stop_secs=turn.smart_turn_stop_s)
+    )
     return UserTurnStrategies(
         start=[VADUserTurnStartStrategy(enable_interruptions=turn.allow_interruptions)],
         stop=[TurnAnalyzerUserTurnStopStrategy(turn_analyzer=stop_analyzer)],
@@ -116,9 +118,7 @@ def build_pipeline(
         ),
     )
     latency = UserBotLatencyObserver()
-    pipeline = Pipeline(
-        [transport.input(), stt, user, llm, tts, transport.output(), assistant]
-    )
+    pipeline = Pipeline([transport.input(), stt, user, llm, tts, transport.output(), assistant])
     worker = PipelineWorker(
         pipeline,
         params=PipelineParams(
@@ -133,4 +133,3 @@ def build_pipeline(
         idle_timeout_secs=None,
     )
     return CallPipeline(worker, transport, context, llm, user, assistant, latency)
-

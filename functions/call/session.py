@@ -21,6 +21,7 @@ from pipecat.observers.user_bot_latency_observer import LatencyBreakdown
 from pipecat.processors.frame_processor import FrameDirection
 from pipecat.services.llm_service import FunctionCallParams
 from pipecat.workers.runner import WorkerRunner
+from shared.scenarios.base import Scenario
 
 from functions.call.pipeline import CallPipeline
 from functions.call.tools import END_CALL_TOOL
@@ -36,7 +37,6 @@ from shared.results import (
     TurnLatency,
     now,
 )
-from shared.scenarios.base import Scenario
 from shared.scenarios.tools import Tool, ToolArgumentsError
 
 
@@ -133,7 +133,11 @@ class CallSession:
                 result, error = {"error": str(problem)}, str(problem)
             self.tool_calls.append(
                 ToolCallRecord(
-                    name=scenario_tool.name, arguments=arguments, result=result, at=now(), error=error
+                    name=scenario_tool.name,
+                    arguments=arguments,
+                    result=result,
+                    at=now(),
+                    error=error,
                 )
             )
             logger.info(f"call {self.request.call_id}: tool {scenario_tool.name}({arguments})")

@@ -25,7 +25,7 @@ CLOSE_INTERNAL = 1011
 CLOSE_TRY_LATER = 1013
 
 
-class ProtocolViolation(Exception):  # noqa: N818 - it is a close reason, not a bug
+class ProtocolViolation(Exception):
     """The peer broke the protocol; the call ends with this close code and reason."""
 
     def __init__(self, code: int, reason: str) -> None:
@@ -76,9 +76,10 @@ class CarrierProtocol(ABC):
 
     def check(self, message: Mapping[str, Any]) -> None:
         """Validate one in-call message beyond its event name (payload shape, sizes)."""
+        return None
 
     def closing_message(self, by: str, code: int, reason: str) -> str | None:
-        """What to send before the close frame (a hang-up or error event), if the protocol has it."""
+        """What to send before the close frame (hang-up or error event), if the protocol has it."""
         return None
 
     def event_of(self, message: Any) -> str:

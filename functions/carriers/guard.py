@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from fastapi import WebSocket
 from loguru import logger
@@ -61,6 +61,10 @@ class GuardedWebSocket:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._websocket, name)
 
+    def as_websocket(self) -> WebSocket:
+        """This guard where Pipecat expects a ``WebSocket`` (it only duck-types one)."""
+        return cast(WebSocket, self)
+
     def end(self, code: int, reason: str, by: str) -> None:
         """Record why the call ends (the first reason wins)."""
         if self.ending is None:
@@ -105,7 +109,11 @@ class GuardedWebSocket:
                 f"{violation.reason}"
             )
             return None
-        if message is not None and self.started and message["event"] in self._protocol.hangup_events:
+        if (
+            message is not None
+            and self.started
+            and message["event"] in self._protocol.hangup_events
+        ):
             self.end(CLOSE_NORMAL, "caller hung up", "caller")
             return None
         return message

@@ -50,16 +50,16 @@ def stream_token_valid(secret: str, call_sid: str, token: str, now: float | None
 
 class TwilioMediaFormat(BaseModel):
     encoding: str
-    sampleRate: int  # noqa: N815 - Twilio's field name
+    sampleRate: int
     channels: int = 1
 
 
 class TwilioStartBody(BaseModel):
-    streamSid: str = Field(min_length=1, max_length=64)  # noqa: N815
-    callSid: str = Field(min_length=1, max_length=64)  # noqa: N815
-    accountSid: str = Field("", max_length=64)  # noqa: N815
-    mediaFormat: TwilioMediaFormat  # noqa: N815
-    customParameters: dict[str, str] = Field(default_factory=dict)  # noqa: N815
+    streamSid: str = Field(min_length=1, max_length=64)
+    callSid: str = Field(min_length=1, max_length=64)
+    accountSid: str = Field("", max_length=64)
+    mediaFormat: TwilioMediaFormat
+    customParameters: dict[str, str] = Field(default_factory=dict)
 
 
 class TwilioStart(BaseModel):

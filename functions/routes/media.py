@@ -47,7 +47,9 @@ def authorized(websocket: WebSocket, state: AppState) -> bool:
     return hmac.compare_digest(offered.encode(), expected.get_secret_value().encode())
 
 
-async def read_start(guard: GuardedWebSocket, protocol: CarrierProtocol, query: dict[str, str]) -> StartInfo | None:
+async def read_start(
+    guard: GuardedWebSocket, protocol: CarrierProtocol, query: dict[str, str]
+) -> StartInfo | None:
     """Messages up to and including ``start``; None when the peer left or broke the protocol."""
     while (message := await guard.receive_message()) is not None:
         if message["event"] in protocol.pre_start_events:
@@ -103,7 +105,9 @@ async def run_media_call(websocket: WebSocket, protocol: CarrierProtocol) -> Non
     else:
         try:
             query = dict(websocket.query_params)
-            start = await asyncio.wait_for(read_start(guard, protocol, query), settings.handshake_timeout_s)
+            start = await asyncio.wait_for(
+                read_start(guard, protocol, query), settings.handshake_timeout_s
+            )
         except TimeoutError:
             logger.warning(f"{protocol.kind}: no start within {settings.handshake_timeout_s} s")
             guard.end(CLOSE_POLICY, "no start message in time", "error")
@@ -113,7 +117,9 @@ async def run_media_call(websocket: WebSocket, protocol: CarrierProtocol) -> Non
     await guard.close()
 
 
-async def serve_call(state: AppState, guard: GuardedWebSocket, protocol: CarrierProtocol, start: StartInfo) -> None:
+async def serve_call(
+    state: AppState, guard: GuardedWebSocket, protocol: CarrierProtocol, start: StartInfo
+) -> None:
     request = start.request
     guard.call_id = request.call_id
     try:
@@ -134,9 +140,11 @@ async def serve_call(state: AppState, guard: GuardedWebSocket, protocol: Carrier
     result: CallResult | None = None
     try:
         guard.started = True
-        call = build_pipeline(bot, scenario, guard, protocol.serializer(start), request.sample_rate)  # type: ignore[arg-type]
+        serializer = protocol.serializer(start)
+        call = build_pipeline(bot, scenario, guard.as_websocket(), serializer, request.sample_rate)
         session = CallSession(request, bot, scenario, call, guard)
-        logger.info(f"call {request.call_id} ({protocol.kind}): bot {bot.id} from {request.from_number or '-'}")
+        caller = request.from_number or "-"
+        logger.info(f"call {request.call_id} ({protocol.kind}): bot {bot.id} from {caller}")
         result = await session.run()
     except Exception as error:
         logger.exception(f"call {request.call_id}: could not run: {error}")

@@ -85,5 +85,7 @@ class BotConfig(BaseModel):
         for kind in ("stt", "llm", "tts"):
             spec: ProviderSpec = getattr(self, kind)
             if spec.kind != kind:
-                raise ValueError(f"{kind}: provider {spec.name!r} is declared as kind {spec.kind!r}")
+                raise ValueError(
+                    f"{kind}: provider {spec.name!r} is declared as kind {spec.kind!r}"
+                )
         return self

@@ -1,4 +1,4 @@
-"""Scenario tools: plain typed Python functions whose JSON schemas are derived from their signatures.
+"""Scenario tools: typed Python functions whose JSON schemas are derived from their signatures.
 
 A tool is written once, as a function with annotated parameters and a docstring; the schema
 every LLM sees (local-intent or a cloud model) and the validation of the arguments it sends both
@@ -49,7 +49,9 @@ class Tool:
         )
         description = inspect.cleandoc(function.__doc__ or "").split("\n\n")[0].replace("\n", " ")
         if not description:
-            raise TypeError(f"tool {function.__name__}: a docstring is the description the LLM sees")
+            raise TypeError(
+                f"tool {function.__name__}: a docstring is the description the LLM sees"
+            )
         return cls(function.__name__, description, function, model)
 
     @property
