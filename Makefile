@@ -1,0 +1,39 @@
+# Two commands do all the set-up on a fresh machine with Python 3.11 and pip:
+#   make demo   install, start the server, place two real calls offline, print them, stop
+#   make test   install, lint, type-check and run the whole test suite
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+export UV_LINK_MODE := copy
+UV_VERSION := 0.13.8
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+
+.PHONY: install demo test lint typecheck serve bench-latency
+
+$(UV):
+	@echo "installing uv $(UV_VERSION) with pip..."
+	python3 -m pip install --user --quiet --progress-bar on "uv==$(UV_VERSION)"
+
+.venv/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --python 3.11
+	@touch $@
+
+install: .venv/.synced
+
+demo: install
+	$(UV) run --frozen voxcore demo
+
+serve: install
+	$(UV) run --frozen voxcore serve
+
+lint: install
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+
+typecheck: install
+	$(UV) run --frozen mypy
+
+test: lint typecheck
+	$(UV) run --frozen pytest -q
+
+bench-latency: install
+	$(UV) run --frozen python bench/latency.py
