@@ -1,0 +1,1 @@
+"""Understanding caller text without an LLM: slot extraction and embedding intent matching."""

@@ -1,0 +1,1 @@
+"""``local-intent``: the offline stand-in for an LLM (intent matcher + templates, no model)."""

@@ -1,0 +1,269 @@
+"""The ``local-intent`` dialogue engine: caller text in, a reply and/or a tool call out.
+
+An offline stand-in for an LLM, not a language model: each caller turn is matched to one of
+the scenario's intents or knowledge entries (:mod:`shared.nlu.matcher`), the tool arguments
+are read from the words (:mod:`shared.nlu.slots`), a missing argument is asked for and the
+next turn fills it, and replies are the scenario's templates filled with the tool's result.
+
+Pure and synchronous: no Pipecat here. The state of a call is an immutable
+:class:`DialogueState`; every call returns a :class:`Decision` carrying the next one, so a
+caller (the Pipecat service, a test) can keep, replay or drop a turn's effect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+from shared.nlu.matcher import Matcher
+from shared.nlu.slots import (
+    extract_choice,
+    extract_date,
+    extract_digits,
+    extract_name,
+    extract_time,
+    is_affirmative,
+)
+from shared.scenarios.base import END_CALL, Knowledge, Reply, Scenario, Slot
+
+_INTENT, _KNOWLEDGE = "intent:", "knowledge:"
+ENDING_SCORE = 0.95
+TOOL_FAILED = "Sorry, something went wrong on my side. Could you try that again?"
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    name: str
+    arguments: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Pending:
+    """An intent under way: the slot values gathered so far and the slot last asked for."""
+
+    intent: str
+    values: Mapping[str, str] = field(default_factory=dict)
+    asking: str | None = None
+    attempts: int = 0
+
+
+@dataclass(frozen=True)
+class DialogueState:
+    """A call's memory: the question awaiting an answer, or what the last reply offered."""
+
+    pending: Pending | None = None
+    offer: Pending | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to say (possibly nothing), which tool to call (if any), and the state after it."""
+
+    text: str
+    state: DialogueState
+    tool_call: ToolCall | None = None
+    intent: str | None = None
+
+
+def render(reply: Reply, values: Mapping[str, Any]) -> str:
+    return reply.format_map(values) if isinstance(reply, str) else reply(values)
+
+
+def build_matcher(scenario: Scenario) -> Matcher:
+    """A matcher over the scenario's intent examples and knowledge questions."""
+    examples: dict[str, tuple[str, ...]] = {}
+    keywords: dict[str, tuple[str, ...]] = {}
+    for intent in scenario.intents:
+        examples[_INTENT + intent.name], keywords[_INTENT + intent.name] = (
+            intent.examples,
+            intent.keywords,
+        )
+    for entry in scenario.knowledge:
+        examples[_KNOWLEDGE + entry.name] = entry.questions
+        keywords[_KNOWLEDGE + entry.name] = entry.keywords
+    return Matcher(examples, keywords)
+
+
+class DialogueEngine:
+    """Runs one scenario's dialogue; holds no per-call state (that lives in DialogueState)."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        *,
+        today: Callable[[], date] = date.today,
+        matcher: Matcher | None = None,
+    ) -> None:
+        self.scenario = scenario
+        self._today = today
+        self._matcher = matcher or build_matcher(scenario)
+        self._knowledge = {entry.name: entry for entry in scenario.knowledge}
+        self._ending = {_INTENT + i.name for i in scenario.intents if i.ends_call}
+
+    def respond(self, state: DialogueState, text: str) -> Decision:
+        """The decision for one caller turn (an ASR transcript, possibly empty or noisy)."""
+        text = " ".join(text.split())
+        if not any(char.isalnum() for char in text):
+            return self._unclear(state)
+        if state.pending is not None and state.pending.asking is not None:
+            return self._answer(state.pending, text)
+        label = self._classify(text)
+        if label is None and state.offer is not None and self._continues(state.offer, text):
+            return self._advance(self._fill(state.offer, text))
+        return self._handle(label, text, state)
+
+    def after_tool(
+        self, state: DialogueState, name: str, arguments: Mapping[str, Any], result: Any
+    ) -> Decision:
+        """The reply to a tool's result; nothing at all after ``end_call``."""
+        if name == END_CALL:
+            return Decision("", state)
+        intent = next((i for i in self.scenario.intents if i.tool == name), None)
+        if intent is None or not isinstance(result, Mapping):
+            return Decision(TOOL_FAILED, DialogueState(), intent=intent.name if intent else None)
+        values = {**arguments, **result}
+        text = render(intent.reply, values)
+        offer = None
+        if intent.follow_up is not None and text.endswith("?"):
+            follow_up = self.scenario.intent(intent.follow_up)
+            carried = {
+                slot.name: str(values[slot.name])
+                for slot in follow_up.slots
+                if slot.kind != "utterance" and values.get(slot.name) is not None
+            }
+            offer = Pending(follow_up.name, carried)
+        return Decision(text, DialogueState(offer=offer), None, intent.name)
+
+    def reprompt(self, state: DialogueState) -> Decision:
+        """What to say when the caller has gone quiet: repeat the open question, or offer help."""
+        if state.pending is not None and state.pending.asking is not None:
+            slot = self.scenario.intent(state.pending.intent).slot(state.pending.asking)
+            return Decision(f"Are you still there? {slot.prompt}", state)
+        return Decision(self.scenario.reprompt, state)
+
+    def _unclear(self, state: DialogueState) -> Decision:
+        """An empty or punctuation-only transcript: ask again, keeping any open question."""
+        if state.pending is not None and state.pending.asking is not None:
+            slot = self.scenario.intent(state.pending.intent).slot(state.pending.asking)
+            return Decision(f"Sorry, I didn't catch that. {slot.prompt}", state)
+        return Decision(self.scenario.fallback, state)
+
+    def greet(self, state: DialogueState) -> Decision:
+        return Decision(self.scenario.greeting, state)
+
+    def _classify(self, text: str) -> str | None:
+        """The label ``text`` means; hanging up also needs a goodbye word or a near-exact
+        example, because ending a call by mistake ("No." is close to "No, that's it, bye")
+        costs far more than asking again."""
+        match = self._matcher.match(text)
+        if match is None:
+            return None
+        if match.label in self._ending and not match.keywords and match.score < ENDING_SCORE:
+            return None
+        return match.label
+
+    def _handle(self, label: str | None, text: str, state: DialogueState) -> Decision:
+        if label is None:
+            return Decision(self.scenario.fallback, DialogueState())
+        if label.startswith(_KNOWLEDGE):
+            return self._answer_question(self._knowledge[label.removeprefix(_KNOWLEDGE)], state)
+        intent = self.scenario.intent(label.removeprefix(_INTENT))
+        carried = state.offer.values if state.offer and state.offer.intent == intent.name else {}
+        start = Pending(intent.name, dict(carried))
+        return self._advance(self._fill(start, text, trigger=True), ack=True)
+
+    def _answer_question(self, entry: Knowledge, state: DialogueState) -> Decision:
+        pending = state.pending
+        if pending is None or pending.asking is None:
+            return Decision(entry.answer, DialogueState(), intent=_KNOWLEDGE + entry.name)
+        slot = self.scenario.intent(pending.intent).slot(pending.asking)
+        return Decision(f"{entry.answer} {slot.prompt}", state, intent=_KNOWLEDGE + entry.name)
+
+    def _answer(self, pending: Pending, text: str) -> Decision:
+        """The caller's reply to a slot question: the value, or a change of subject."""
+        intent = self.scenario.intent(pending.intent)
+        slot = intent.slot(pending.asking or "")
+        filled = self._fill(pending, text)
+        if slot.name in filled.values:
+            return self._advance(filled)
+        label = self._classify(text)
+        if label is not None and label != _INTENT + intent.name:
+            return self._handle(label, text, DialogueState(pending=filled))
+        if slot.default is not None:
+            return self._advance(replace(filled, values={**filled.values, slot.name: slot.default}))
+        if pending.attempts >= 1:
+            return Decision(self.scenario.fallback, DialogueState(), intent=intent.name)
+        retry = replace(filled, attempts=pending.attempts + 1)
+        return Decision(f"Sorry, I didn't catch that. {slot.prompt}", DialogueState(pending=retry))
+
+    def _continues(self, offer: Pending, text: str) -> bool:
+        """Whether a turn nothing else matched takes up what the last reply offered."""
+        intent = self.scenario.intent(offer.intent)
+        if self._fill(offer, text).values != offer.values:
+            return True
+        missing = any(slot.required and slot.name not in offer.values for slot in intent.slots)
+        return missing and is_affirmative(text)
+
+    def _fill(self, pending: Pending, text: str, *, trigger: bool = False) -> Pending:
+        """``pending`` with the slot values ``text`` holds (new values win over old ones).
+
+        The sentence that starts an intent (``trigger``) is read strictly, the answer to a
+        question permissively for the slot asked, and a turn taking up an offer
+        permissively for all but names. An utterance slot keeps the first sentence, and the
+        answer to a choice question, which describes the matter too ("my fax is broken").
+        """
+        intent = self.scenario.intent(pending.intent)
+        asked = intent.slot(pending.asking) if pending.asking else None
+        values = dict(pending.values)
+        for slot in intent.slots:
+            if slot.kind == "utterance":
+                if slot.name not in values:
+                    values[slot.name] = text
+                elif asked is not None and asked.kind == "choice":
+                    values[slot.name] = f"{values[slot.name]} {text}"
+                continue
+            if trigger:
+                answer = False
+            elif pending.asking is None:
+                answer = slot.kind != "name"
+            else:
+                answer = slot.name == pending.asking
+            if (value := self._extract(slot, text, answer=answer)) is not None:
+                values[slot.name] = value
+        return replace(pending, values=values)
+
+    def _extract(self, slot: Slot, text: str, *, answer: bool) -> str | None:
+        if slot.kind == "digits":
+            # An optional number ("phone") needs its cue word: a bare number belongs elsewhere.
+            return extract_digits(
+                text, cues=slot.cues, answer=answer, cue_required=not slot.required
+            )
+        if slot.kind == "date":
+            day = extract_date(text, self._today())
+            return day.isoformat() if day else None
+        if slot.kind == "time":
+            return extract_time(text, answer=answer)
+        if slot.kind == "name":
+            return extract_name(text, answer=answer)
+        if slot.kind == "choice":
+            return extract_choice(text, slot.choices)
+        return None
+
+    def _advance(self, pending: Pending, *, ack: bool = False) -> Decision:
+        """Ask for the first missing slot, or call the tool, or reply when there is none."""
+        intent = self.scenario.intent(pending.intent)
+        for slot in intent.slots:
+            if slot.required and slot.name not in pending.values:
+                opening = render(intent.ack, pending.values) if ack else ""
+                question = f"{opening} {slot.prompt}".strip()
+                asking = replace(pending, asking=slot.name, attempts=0)
+                return Decision(question, DialogueState(asking), intent=intent.name)
+        if intent.tool is not None:
+            arguments = {
+                s.name: pending.values[s.name] for s in intent.slots if s.name in pending.values
+            }
+            return Decision("", DialogueState(), ToolCall(intent.tool, arguments), intent.name)
+        end = ToolCall(END_CALL, {"reason": "caller said goodbye"}) if intent.ends_call else None
+        return Decision(render(intent.reply, pending.values), DialogueState(), end, intent.name)
