@@ -64,19 +64,19 @@ def _day(iso: str) -> str:
 
 
 def _order_reply(v: Mapping[str, Any]) -> str:
-    number = v["order_number"]
     if not v.get("found"):
         return (
-            f"I couldn't find an order with the number {number}. "
+            f"I couldn't find an order with the number {v['order_number']}. "
             "Could you check the number and say it again?"
         )
+    order = f"Your order {v['order_number']}, {v['item']},"
     if v["status"] == "shipped":
-        return f"Your order {number}, {v['item']}, shipped on {_day(v['on'])} and should arrive by {_day(v['eta'])}."  # noqa: E501
+        return f"{order} shipped on {_day(v['on'])} and should arrive by {_day(v['eta'])}."
     if v["status"] == "processing":
-        return f"Your order {number}, {v['item']}, is being prepared and should arrive by {_day(v['eta'])}."  # noqa: E501
+        return f"{order} is being prepared and should arrive by {_day(v['eta'])}."
     if v["status"] == "delivered":
-        return f"Your order {number}, {v['item']}, was delivered on {_day(v['on'])}."
-    return f"Your order {number}, {v['item']}, was cancelled. Is there anything else I can do?"
+        return f"{order} was delivered on {_day(v['on'])}."
+    return f"{order} was cancelled. Is there anything else I can do?"
 
 
 def _ticket_ack(v: Mapping[str, Any]) -> str:
