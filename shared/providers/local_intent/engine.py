@@ -107,11 +107,11 @@ class DialogueEngine:
         text = " ".join(text.split())
         if not any(char.isalnum() for char in text):
             return self._unclear(state)
-        if state.pending is not None and state.pending.asking is not None:
+        if state.pending is not None and self._asked(state) is not None:
             return self._answer(state.pending, text)
         label = self._classify(text)
         if label is None and state.offer is not None and self._continues(state.offer, text):
-            return self._advance(self._fill(state.offer, text))
+            return self._advance(self._fill(state.offer, text), ack=True)
         return self._handle(label, text, state)
 
     def after_tool(
@@ -138,17 +138,17 @@ class DialogueEngine:
 
     def reprompt(self, state: DialogueState) -> Decision:
         """What to say when the caller has gone quiet: repeat the open question, or offer help."""
-        if state.pending is not None and state.pending.asking is not None:
-            slot = self.scenario.intent(state.pending.intent).slot(state.pending.asking)
-            return Decision(f"Are you still there? {slot.prompt}", state)
-        return Decision(self.scenario.reprompt, state)
+        slot = self._asked(state)
+        return Decision(
+            f"Are you still there? {slot.prompt}" if slot else self.scenario.reprompt, state
+        )
 
     def _unclear(self, state: DialogueState) -> Decision:
         """An empty or punctuation-only transcript: ask again, keeping any open question."""
-        if state.pending is not None and state.pending.asking is not None:
-            slot = self.scenario.intent(state.pending.intent).slot(state.pending.asking)
-            return Decision(f"Sorry, I didn't catch that. {slot.prompt}", state)
-        return Decision(self.scenario.fallback, state)
+        slot = self._asked(state)
+        return Decision(
+            f"Sorry, I didn't catch that. {slot.prompt}" if slot else self.scenario.fallback, state
+        )
 
     def greet(self, state: DialogueState) -> Decision:
         return Decision(self.scenario.greeting, state)
@@ -175,11 +175,18 @@ class DialogueEngine:
         return self._advance(self._fill(start, text, trigger=True), ack=True)
 
     def _answer_question(self, entry: Knowledge, state: DialogueState) -> Decision:
+        """A knowledge answer; an open question is asked again after it, and stays open."""
+        slot = self._asked(state)
+        if slot is None:
+            return Decision(entry.answer, DialogueState(), intent=_KNOWLEDGE + entry.name)
+        return Decision(f"{entry.answer} {slot.prompt}", state, intent=_KNOWLEDGE + entry.name)
+
+    def _asked(self, state: DialogueState) -> Slot | None:
+        """The slot the last reply asked the caller for, if a question is open."""
         pending = state.pending
         if pending is None or pending.asking is None:
-            return Decision(entry.answer, DialogueState(), intent=_KNOWLEDGE + entry.name)
-        slot = self.scenario.intent(pending.intent).slot(pending.asking)
-        return Decision(f"{entry.answer} {slot.prompt}", state, intent=_KNOWLEDGE + entry.name)
+            return None
+        return self.scenario.intent(pending.intent).slot(pending.asking)
 
     def _answer(self, pending: Pending, text: str) -> Decision:
         """The caller's reply to a slot question: the value, or a change of subject."""

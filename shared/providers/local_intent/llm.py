@@ -108,7 +108,11 @@ class LocalIntentLLMService(LLMService):
         try:
             before = self._state
             try:
-                decision = await asyncio.to_thread(self._decide, context, before)
+                # Snapshot on the loop: the aggregators append to the context as they run.
+                messages = [
+                    m for m in context.get_messages() if not isinstance(m, LLMSpecificMessage)
+                ]
+                decision = await asyncio.to_thread(self._decide, messages, before)
             except Exception as error:  # a bug in a scenario must not end the call
                 await self.push_error(error_msg=f"local-intent failed: {error}", exception=error)
                 decision = Decision(self._engine.scenario.fallback, DialogueState())
@@ -138,9 +142,8 @@ class LocalIntentLLMService(LLMService):
             await self.stop_processing_metrics()
             await self.push_frame(LLMFullResponseEndFrame())
 
-    def _decide(self, context: LLMContext, state: DialogueState) -> Decision:
-        """The engine's decision for the context's last message (what an LLM would answer)."""
-        messages = [m for m in context.get_messages() if not isinstance(m, LLMSpecificMessage)]
+    def _decide(self, messages: list[Any], state: DialogueState) -> Decision:
+        """The engine's decision for the last context message (what an LLM would answer)."""
         if not messages:
             return self._engine.greet(state)
         last = messages[-1]

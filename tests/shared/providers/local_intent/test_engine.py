@@ -226,7 +226,7 @@ async def test_availability_on_monday_is_checked_for_next_monday(clinic: Call) -
 async def test_a_time_after_availability_continues_into_a_booking(clinic: Call) -> None:
     await clinic.say("Do you have anything free on Monday?")
     asked = await clinic.say("11 am please")
-    assert asked.text == "Can I have your name, please?"
+    assert asked.text == "Sure, Monday, November 9 at 11 am. Can I have your name, please?"
     answer = await clinic.say("Jane Doe.")
     assert clinic.calls[-1] == ToolCall(
         "book_appointment", {"date": NEXT_MONDAY.isoformat(), "time": "11:00", "name": "Jane Doe"}

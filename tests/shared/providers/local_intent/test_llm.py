@@ -33,6 +33,7 @@ from pipecat.tests.utils import SleepFrame, run_test
 from pipecat.utils.types import is_given
 
 from shared import scenarios
+from shared.providers import registry
 from shared.providers.local_intent.llm import LocalIntentLLMService, create, preload
 from shared.providers.spec import ProviderContext, ProviderSpec
 from shared.scenarios.base import END_CALL, Scenario
@@ -102,7 +103,7 @@ async def converse(name: str, turns: list[str]) -> tuple[Recorder, Tools, LLMCon
     for turn in turns:
         frames += [
             LLMMessagesAppendFrame(messages=[{"role": "user", "content": turn}], run_llm=True),
-            SleepFrame(0.25),
+            SleepFrame(0.4),  # the tool round trip takes ~20 ms; turns must not overlap
         ]
     await run_test(Pipeline([pair.user(), llm, recorder, pair.assistant()]), frames_to_send=frames)
     return recorder, tools, context
@@ -249,6 +250,11 @@ async def test_an_assistant_message_last_gets_an_empty_response() -> None:
 def test_create_needs_a_scenario() -> None:
     with pytest.raises(ValueError, match="set the bot's scenario"):
         create(SPEC, ProviderContext(sample_rate=8000))
+
+
+def test_the_provider_registry_builds_it() -> None:
+    ctx = ProviderContext(sample_rate=8000, scenario=scenarios.get("clinic_booking"))
+    assert isinstance(registry.create(SPEC, ctx), LocalIntentLLMService)
 
 
 def test_create_reads_the_fixed_clock_from_options() -> None:
