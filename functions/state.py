@@ -23,6 +23,7 @@ class AppState:
     results: JsonlResultSink
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     load_seconds: float | None = None
+    load_error: str | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AppState:
@@ -42,12 +43,22 @@ class AppState:
     def preload(self) -> None:
         """Load every model the configured bots use, so no call pays for a first load."""
         started = time.perf_counter()
-        specs = {spec for bot in self.bots.list() for spec in (bot.stt, bot.llm, bot.tts)}
-        for spec in sorted(specs, key=lambda s: s.label):
+        specs = {
+            spec.model_dump_json(): spec
+            for bot in self.bots.list()
+            for spec in (bot.stt, bot.llm, bot.tts)
+        }
+        for spec in specs.values():
             registry.preload(spec)
         self.load_seconds = time.perf_counter() - started
         logger.info(f"models ready in {self.load_seconds:.2f} s ({len(specs)} providers)")
 
     async def load(self) -> None:
-        await asyncio.to_thread(self.preload)
+        """Preload, then turn ready; a failure is logged and reported by ``/ready``."""
+        try:
+            await asyncio.to_thread(self.preload)
+        except Exception as error:
+            self.load_error = f"{type(error).__name__}: {error}"
+            logger.exception(f"model preload failed; the server stays not-ready: {error}")
+            return
         self.ready.set()

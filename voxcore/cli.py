@@ -31,10 +31,13 @@ def serve(argv: list[str]) -> int:
     args = parser.parse_args(argv)
 
     import uvicorn
+    from loguru import logger
 
     from functions.app import create_app
     from shared.settings import get_settings
 
+    logger.remove()
+    logger.add(sys.stderr, level=args.log_level.upper())
     settings = get_settings()
     if not _loopback(args.host) and settings.media_token is None and not args.insecure:
         print(

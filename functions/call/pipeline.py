@@ -32,12 +32,11 @@ from pipecat.transports.websocket.fastapi import (
 from pipecat.turns.user_start import VADUserTurnStartStrategy
 from pipecat.turns.user_stop import TurnAnalyzerUserTurnStopStrategy
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
-from shared.scenarios.base import Scenario
 
-from functions.call.tools import END_CALL_TOOL
 from shared.config.bot import BotConfig, TurnTaking
 from shared.providers import registry
 from shared.providers.spec import ProviderContext
+from shared.scenarios.base import Scenario
 
 
 @dataclass
@@ -104,10 +103,9 @@ def build_pipeline(
     llm = cast(LLMService, registry.create(bot.llm, ctx))
     tts = registry.create(bot.tts, ctx)
 
-    tools = scenario.tools_schema()
-    tools.standard_tools.append(END_CALL_TOOL.schema)
     context = LLMContext(
-        messages=[{"role": "system", "content": bot.prompt or scenario.prompt}], tools=tools
+        messages=[{"role": "system", "content": bot.prompt or scenario.prompt}],
+        tools=scenario.tools_schema(),
     )
     user, assistant = LLMContextAggregatorPair(
         context,

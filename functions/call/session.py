@@ -21,10 +21,8 @@ from pipecat.observers.user_bot_latency_observer import LatencyBreakdown
 from pipecat.processors.frame_processor import FrameDirection
 from pipecat.services.llm_service import FunctionCallParams
 from pipecat.workers.runner import WorkerRunner
-from shared.scenarios.base import Scenario
 
 from functions.call.pipeline import CallPipeline
-from functions.call.tools import END_CALL_TOOL
 from functions.carriers.base import CLOSE_INTERNAL, CLOSE_NORMAL
 from functions.carriers.guard import GuardedWebSocket
 from shared.calls import CallRequest
@@ -37,6 +35,7 @@ from shared.results import (
     TurnLatency,
     now,
 )
+from shared.scenarios.base import END_CALL_TOOL, Scenario
 from shared.scenarios.tools import Tool, ToolArgumentsError
 
 

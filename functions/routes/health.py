@@ -23,5 +23,6 @@ async def ready(request: Request) -> JSONResponse:
         "active_calls": state.tracker.active,
         "max_calls": state.tracker.limit,
         "models_loaded_s": state.load_seconds,
+        "error": state.load_error,
     }
     return JSONResponse(body, status_code=200 if state.ready.is_set() else 503)

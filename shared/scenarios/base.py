@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pipecat.adapters.llm.schemas.function_schema import FunctionSchema
 from pipecat.adapters.llm.schemas.tools_schema import ToolsSchema
+from pydantic import Field
 
 from shared.scenarios.tools import Tool
 
@@ -128,12 +129,15 @@ class Scenario:
         return ToolsSchema(standard_tools=[*(tool.schema for tool in self.tools), END_CALL_SCHEMA])
 
 
-END_CALL_SCHEMA = FunctionSchema(
-    name=END_CALL,
-    description="Hang up the call. Call it only after saying goodbye, when the caller is done.",
-    properties={"reason": {"type": "string", "description": "Why the call ends, in a few words."}},
-    required=["reason"],
-)
+def end_call(
+    reason: Annotated[str, Field(description="Why the call ends, in a few words.")],
+) -> dict[str, str]:
+    """Hang up the call. Call it only after saying goodbye, when the caller is done."""
+    return {"status": "ending", "reason": reason}
+
+
+END_CALL_TOOL = Tool.from_function(end_call)
+END_CALL_SCHEMA: FunctionSchema = END_CALL_TOOL.schema
 
 GOODBYE_EXAMPLES = (
     "Goodbye",

@@ -36,4 +36,3 @@ def test_8k_verdict_matches_16k(speech_dir: Path, clip: str, keep: float, comple
     at_16k = probability(speech_dir / clip, keep, 16000)
     assert abs(at_8k - at_16k) < 0.1
     assert (at_8k > 0.5) is complete
-
