@@ -69,4 +69,6 @@ def create(spec: ProviderSpec, ctx: ProviderContext) -> LocalPiperTTSService:
 
 
 def preload(spec: ProviderSpec) -> None:
-    piper_voice()
+    """Load the voice and synthesize once, so the first caller does not pay for warm-up."""
+    for _ in piper_voice().synthesize("Hello."):
+        pass
