@@ -126,7 +126,7 @@ async def serve_call(
         bot = find_bot(state, start)
         scenario = get_scenario(bot.scenario)
     except LookupError as error:
-        reason = str(error).strip("'\"")
+        reason = str(error.args[0]) if error.args else type(error).__name__
         logger.warning(f"call {request.call_id} ({protocol.kind}): refused: {reason}")
         guard.end(CLOSE_POLICY, reason, "refused")
         state.results.write(unstarted_result(start, "refused", CLOSE_POLICY, reason))
