@@ -60,9 +60,9 @@ def test_a_broken_file_is_named_and_the_others_keep_working(tmp_path: Path) -> N
 
 
 def test_yaml_syntax_and_unknown_fields_are_reported() -> None:
-    with pytest.raises(BotConfigError, match="x.yaml: not valid YAML"):
+    with pytest.raises(BotConfigError, match=r"x\.yaml: not valid YAML"):
         parse_bot("x.yaml", "id: [unclosed")
-    with pytest.raises(BotConfigError, match="x.yaml: colour: Extra inputs"):
+    with pytest.raises(BotConfigError, match=r"x\.yaml: colour: Extra inputs"):
         parse_bot("x.yaml", BOT.format(id="a", did="+15550001") + "colour: blue\n")
     with pytest.raises(BotConfigError, match="expected a mapping"):
         parse_bot("x.yaml", "- a list")
