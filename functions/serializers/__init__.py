@@ -1,0 +1,1 @@
+"""Pipecat serializers for wire protocols Pipecat does not ship (the generic dialler)."""
