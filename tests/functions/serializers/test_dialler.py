@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pytest
@@ -20,6 +20,7 @@ from pipecat.frames.frames import (
     OutputAudioRawFrame,
     TextFrame,
 )
+from pipecat.processors.frame_processor import FrameProcessorSetup
 
 from functions.serializers.dialler import (
     CLOSE_POLICY_VIOLATION,
@@ -41,7 +42,8 @@ async def serializer(dialler_rate: int = 8000, pipeline_rate: int = 16000) -> An
         dialler_sample_rate=dialler_rate, resampler_clear_after_secs=None
     )
     s = DiallerFrameSerializer("call-1", params)
-    await s.setup(SimpleNamespace(audio_in_sample_rate=pipeline_rate))
+    # setup only reads the pipeline's input rate
+    await s.setup(cast(FrameProcessorSetup, SimpleNamespace(audio_in_sample_rate=pipeline_rate)))
     return s
 
 
