@@ -37,6 +37,7 @@ class TurnSpan:
     wav: Path
     start: int | None = None
     end: int | None = None
+    completed: bool = False  # all of it was sent (not cut off by the call ending)
 
 
 @dataclass
@@ -58,6 +59,7 @@ class Timeline:
 class TurnReport:
     caller_wav: str
     spoken: bool
+    completed: bool = False  # False: cut off, or never spoken, because the call ended
     start_s: float | None = None
     end_s: float | None = None
     v2v_ms: float | None = None  # end of caller speech -> first audible bot audio
@@ -107,10 +109,10 @@ class CallReport:
             if not turn.spoken:
                 lines.append(f"caller: {turn.caller_wav} (not spoken: the call had ended)")
                 continue
-            barge = ""
+            notes = [] if turn.completed else ["cut off: the call ended"]
             if turn.barge_in_stop_ms is not None:
-                barge = f" (over the bot; it stopped after {turn.barge_in_stop_ms:.0f} ms)"
-            lines.append(f"caller: {turn.caller_wav}{barge}")
+                notes.append(f"over the bot; it stopped after {turn.barge_in_stop_ms:.0f} ms")
+            lines.append(f"caller: {turn.caller_wav}" + "".join(f" ({note})" for note in notes))
             latency = f" (v2v {turn.v2v_ms:.0f} ms)" if turn.v2v_ms is not None else ""
             lines.append(f"bot: {_said(turn.heard)}{latency}")
         close = f"{self.close_code} {self.close_reason}".strip()
@@ -153,7 +155,7 @@ def measure(timeline: Timeline) -> list[TurnReport]:
     caller = [audible(frame) for frame in timeline.caller]
     reports = []
     for i, span in enumerate(timeline.turns):
-        report = TurnReport(caller_wav=span.wav.name, spoken=span.start is not None)
+        report = TurnReport(span.wav.name, spoken=span.start is not None, completed=span.completed)
         reports.append(report)
         if span.start is None or span.end is None:
             continue

@@ -203,6 +203,7 @@ class CallSession:
         self.position += FRAME
         if self.position >= len(self.audio[turn]):
             self.timeline.turns[turn].end = self.tick + 1
+            self.timeline.turns[turn].completed = True
             self.turn, self.listen_since, self.onset = None, self.tick + 1, None
         return np.concatenate([chunk, SILENCE[len(chunk) :]])
 

@@ -138,7 +138,7 @@ async def call_and_check(carrier: str, turn_wavs: list[Path], record: Path) -> N
         report = await place_call(
             carrier, url, turn_wavs, "support_desk", options=FAST, record=record, transcribe=False
         )
-    assert [t.spoken for t in report.turns] == [True, True]
+    assert [(t.spoken, t.completed) for t in report.turns] == [(True, True), (True, True)]
     for turn in report.turns:
         assert turn.v2v_ms is not None
         assert REPLY_DELAY_S * 1000 - 20 <= turn.v2v_ms <= REPLY_DELAY_S * 1000 + 80
@@ -214,7 +214,7 @@ async def test_server_hangup_is_recorded_and_queued_audio_still_plays(
         report = await place_call("dialler", url, turn_wavs, options=FAST, transcribe=False)
     assert report.closed_by == "server"
     assert (report.close_code, report.close_reason) == (1000, "bot ended the call")
-    assert [t.spoken for t in report.turns] == [True, False]
+    assert [(t.spoken, t.completed) for t in report.turns] == [(True, True), (False, False)]
     # The whole 1 s reply was heard although the socket closed just after it was sent.
     assert abs(np.sum(np.abs(report.audio[:, 1]) > 1000) / RATE - 1.3) < 0.1
     text = report.text()
