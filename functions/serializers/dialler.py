@@ -94,6 +94,11 @@ class DiallerStart(BaseModel):
             raise DiallerProtocolError(
                 "bad_start", f"start message is not JSON: {error}", CLOSE_POLICY_VIOLATION
             ) from error
+        return cls.from_message(raw)
+
+    @classmethod
+    def from_message(cls, raw: object) -> DiallerStart:
+        """:meth:`parse` for a message already decoded from JSON (as a route reads it)."""
         if not isinstance(raw, dict) or raw.get("event") != "start":
             raise DiallerProtocolError(
                 "bad_start",

@@ -204,6 +204,10 @@ def test_bad_starts_say_why(data: str | bytes, code: str, close: int, says: str)
     with pytest.raises(DiallerProtocolError) as caught:
         DiallerStart.parse(data)
     assert caught.value.code == code and caught.value.close_code == close
+    if isinstance(data, str) and data.startswith("{") and data.endswith("}"):
+        with pytest.raises(DiallerProtocolError) as decoded:
+            DiallerStart.from_message(json.loads(data))
+        assert decoded.value.reason == caught.value.reason
     assert says in caught.value.reason
     assert json.loads(caught.value.error_message()) == {
         "event": "error",
