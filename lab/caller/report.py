@@ -49,9 +49,9 @@ class Timeline:
     turns: list[TurnSpan] = field(default_factory=list)
     clears: list[int] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    close_code: int | None = None
+    close_code: int | None = None  # from the server's close frame; 1006: no close frame
     close_reason: str = ""
-    closed_by: str = ""  # caller | server
+    closed_by: str = ""  # who hung up first: caller | server
     timed_out: bool = False
 
 
