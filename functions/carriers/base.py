@@ -24,6 +24,17 @@ CLOSE_TOO_BIG = 1009
 CLOSE_INTERNAL = 1011
 CLOSE_TRY_LATER = 1013
 
+# Machine-readable names for the close codes, for protocols that announce an error first.
+CLOSE_NAMES = {
+    CLOSE_NORMAL: "normal",
+    CLOSE_UNSUPPORTED: "unsupported_data",
+    CLOSE_INVALID_PAYLOAD: "invalid_payload",
+    CLOSE_POLICY: "policy_violation",
+    CLOSE_TOO_BIG: "message_too_big",
+    CLOSE_INTERNAL: "internal_error",
+    CLOSE_TRY_LATER: "try_again_later",
+}
+
 
 class ProtocolViolation(Exception):
     """The peer broke the protocol; the call ends with this close code and reason."""

@@ -8,7 +8,7 @@ from typing import Any
 
 from pipecat.serializers.base_serializer import FrameSerializer
 
-from functions.carriers.base import CarrierProtocol, StartInfo, validated
+from functions.carriers.base import CLOSE_NAMES, CarrierProtocol, StartInfo
 from functions.carriers.media import check_base64_audio
 from functions.serializers.dialler import DiallerFrameSerializer, DiallerStart
 from shared.calls import CallRequest
@@ -20,7 +20,7 @@ class DiallerProtocol(CarrierProtocol):
     hangup_events = frozenset({"hangup"})
 
     def parse_start(self, message: Mapping[str, Any], query: Mapping[str, str]) -> StartInfo:
-        start = validated(DiallerStart, message, "start message")
+        start = DiallerStart.from_message(message)
         request = CallRequest(
             call_id=start.call_id,
             transport="dialler",
@@ -44,4 +44,6 @@ class DiallerProtocol(CarrierProtocol):
     def closing_message(self, by: str, code: int, reason: str) -> str | None:
         if by in ("bot", "timeout"):
             return json.dumps({"event": "hangup", "reason": reason})
-        return json.dumps({"event": "error", "code": str(code), "reason": reason})
+        return json.dumps(
+            {"event": "error", "code": CLOSE_NAMES.get(code, "error"), "reason": reason}
+        )

@@ -1,9 +1,9 @@
 """The generic dialler WebSocket protocol (docs/dialler-protocol.md) as a Pipecat serializer.
 
 Diallers that are neither Exotel nor Twilio speak this small JSON protocol. The serializer
-follows the shape of Pipecat's carrier serializers: pure, no I/O; lenient on input (a bad
-message is dropped with a warning, never fatal), because the route validates the start
-message with :class:`DiallerStart` and enforces the strict limits itself.
+follows the shape of Pipecat's carrier serializers: pure, no I/O. It drops what it cannot
+decode with a warning; the route's protocol guard has already ended the call for anything
+malformed, so this is a second line of defence, not the policy.
 """
 
 from __future__ import annotations
@@ -29,32 +29,10 @@ from pipecat.serializers.base_serializer import FrameSerializer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails
 
-SUPPORTED_RATES = (8000, 16000)
-MAX_MESSAGE_BYTES = 64 * 1024
+from functions.carriers.base import CLOSE_POLICY, CLOSE_UNSUPPORTED, ProtocolViolation
+
 MAX_MEDIA_SECONDS = 1.0
 DTMF_DIGITS = frozenset("0123456789*#ABCD")
-
-# WebSocket close codes the server uses (RFC 6455 section 7.4.1).
-CLOSE_NORMAL = 1000
-CLOSE_UNSUPPORTED_DATA = 1003
-CLOSE_POLICY_VIOLATION = 1008
-CLOSE_MESSAGE_TOO_BIG = 1009
-CLOSE_INTERNAL_ERROR = 1011
-CLOSE_TRY_AGAIN_LATER = 1013
-
-
-class DiallerProtocolError(ValueError):
-    """A message the server refuses: says which error event to send and how to close."""
-
-    def __init__(self, code: str, reason: str, close_code: int) -> None:
-        super().__init__(f"{code}: {reason}")
-        self.code = code
-        self.reason = reason
-        self.close_code = close_code
-
-    def error_message(self) -> str:
-        """The ``error`` event to send before closing with :attr:`close_code`."""
-        return error_message(self.code, self.reason)
 
 
 class DiallerMediaFormat(BaseModel):
@@ -78,32 +56,15 @@ class DiallerStart(BaseModel):
     media_format: DiallerMediaFormat
 
     @classmethod
-    def parse(cls, data: str | bytes) -> DiallerStart:
-        """Validate a raw start message; raises :class:`DiallerProtocolError` saying why not.
-
-        A binary frame or a media format we do not take is "unsupported data" (1003); any
-        other defect (not JSON, wrong event, missing call_id) is a protocol violation (1008).
-        """
-        if isinstance(data, bytes):
-            raise DiallerProtocolError(
-                "unsupported_data", "binary frames are not accepted", CLOSE_UNSUPPORTED_DATA
-            )
-        try:
-            raw = json.loads(data)
-        except json.JSONDecodeError as error:
-            raise DiallerProtocolError(
-                "bad_start", f"start message is not JSON: {error}", CLOSE_POLICY_VIOLATION
-            ) from error
-        return cls.from_message(raw)
-
-    @classmethod
     def from_message(cls, raw: object) -> DiallerStart:
-        """:meth:`parse` for a message already decoded from JSON (as a route reads it)."""
+        """Validate a decoded start message; the violation says which field and why.
+
+        A media format we do not take is "unsupported data" (1003); any other defect (wrong
+        event, missing ``call_id``) is a policy violation (1008).
+        """
         if not isinstance(raw, dict) or raw.get("event") != "start":
-            raise DiallerProtocolError(
-                "bad_start",
-                'the first message must be {"event": "start", ...}',
-                CLOSE_POLICY_VIOLATION,
+            raise ProtocolViolation(
+                CLOSE_POLICY, 'the first message must be {"event": "start", ...}'
             )
         try:
             return cls.model_validate(raw)
@@ -111,27 +72,17 @@ class DiallerStart(BaseModel):
             errors = error.errors()
             problems = "; ".join(_describe(e) for e in errors)
             if all(e["type"] == "literal_error" and e["loc"][0] == "media_format" for e in errors):
-                raise DiallerProtocolError(
-                    "unsupported_media",
+                raise ProtocolViolation(
+                    CLOSE_UNSUPPORTED,
                     f"{problems} (accepted: linear16, 8000 or 16000 Hz, 1 channel)",
-                    CLOSE_UNSUPPORTED_DATA,
                 ) from error
-            raise DiallerProtocolError("bad_start", problems, CLOSE_POLICY_VIOLATION) from error
+            raise ProtocolViolation(CLOSE_POLICY, problems) from error
 
 
 def _describe(error: ErrorDetails) -> str:
     where = ".".join(str(part) for part in error["loc"]) or "start"
     got = "" if error["type"] == "missing" else f" (got {error['input']!r:.60})"
     return f"{where}: {error['msg']}{got}"
-
-
-def hangup_message(reason: str) -> str:
-    """Sent by the route when the bot ends the call, before closing with 1000."""
-    return json.dumps({"event": "hangup", "reason": reason})
-
-
-def error_message(code: str, reason: str) -> str:
-    return json.dumps({"event": "error", "code": code, "reason": reason})
 
 
 class DiallerFrameSerializer(FrameSerializer):
