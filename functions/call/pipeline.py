@@ -33,6 +33,7 @@ from pipecat.turns.user_start import VADUserTurnStartStrategy
 from pipecat.turns.user_stop import TurnAnalyzerUserTurnStopStrategy
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
 
+from functions.call.speech import BotSpeechObserver
 from shared.config.bot import BotConfig, TurnTaking
 from shared.providers import registry
 from shared.providers.spec import ProviderContext
@@ -50,6 +51,7 @@ class CallPipeline:
     user: LLMUserAggregator
     assistant: LLMAssistantAggregator
     latency: UserBotLatencyObserver
+    speech: BotSpeechObserver
 
 
 def turn_strategies(turn: TurnTaking) -> UserTurnStrategies:
@@ -116,6 +118,7 @@ def build_pipeline(
         ),
     )
     latency = UserBotLatencyObserver()
+    speech = BotSpeechObserver()
     pipeline = Pipeline([transport.input(), stt, user, llm, tts, transport.output(), assistant])
     worker = PipelineWorker(
         pipeline,
@@ -125,9 +128,9 @@ def build_pipeline(
             enable_metrics=True,
             enable_usage_metrics=True,
         ),
-        observers=[latency],
+        observers=[latency, speech],
         enable_rtvi=False,
         # The session enforces the bot's own limits; the worker must not cut a quiet call.
         idle_timeout_secs=None,
     )
-    return CallPipeline(worker, transport, context, llm, user, assistant, latency)
+    return CallPipeline(worker, transport, context, llm, user, assistant, latency, speech)

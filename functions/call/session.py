@@ -13,16 +13,15 @@ from typing import Any
 from loguru import logger
 from pipecat.frames.frames import (
     EndFrame,
-    EndWorkerFrame,
     FunctionCallResultProperties,
     TTSSpeakFrame,
 )
 from pipecat.observers.user_bot_latency_observer import LatencyBreakdown
-from pipecat.processors.frame_processor import FrameDirection
 from pipecat.services.llm_service import FunctionCallParams
 from pipecat.workers.runner import WorkerRunner
 
 from functions.call.pipeline import CallPipeline
+from functions.call.speech import PLAY_TIMEOUT_S, START_TIMEOUT_S
 from functions.carriers.base import CLOSE_INTERNAL, CLOSE_NORMAL
 from functions.carriers.guard import GuardedWebSocket
 from shared.calls import CallRequest
@@ -61,6 +60,7 @@ class CallSession:
         self.latency: list[TurnLatency] = []
         self._silent_prompts = 0
         self._ending = False
+        self._finishing: asyncio.Task[None] | None = None
         self._wire()
 
     def _wire(self) -> None:
@@ -105,7 +105,7 @@ class CallSession:
             logger.info(f"call {self.request.call_id}: caller silent, reprompting")
             await self.call.worker.queue_frames([TTSSpeakFrame(self.bot.reprompt)])
             return
-        await self.hang_up("timeout", "caller silent")
+        await self.hang_up("timeout", "caller silent", unless_caller_speaks=True)
 
     async def _on_latency(self, _observer: Any, breakdown: LatencyBreakdown) -> None:
         if breakdown.measured_from != "user_silence":
@@ -150,30 +150,52 @@ class CallSession:
         self.tool_calls.append(
             ToolCallRecord(name=END_CALL_TOOL.name, arguments=arguments, result=result, at=now())
         )
+        # The LLM's goodbye was written just before this call; let it play, then hang up.
+        self.call.speech.expect_speech()
         await params.result_callback(result, properties=FunctionCallResultProperties(run_llm=False))
-        self._ending = True
-        self.guard.end(CLOSE_NORMAL, "bot ended the call", "bot")
-        # Downstream, behind the goodbye already queued, so the caller hears all of it.
-        await params.llm.push_frame(EndWorkerFrame(reason="end_call"), FrameDirection.DOWNSTREAM)
+        self._start_finish("bot", "bot ended the call", unless_caller_speaks=True)
 
-    async def hang_up(self, by: DisconnectedBy, reason: str) -> None:
-        """Say goodbye, then end the call once the goodbye has played."""
+    async def hang_up(self, by: DisconnectedBy, reason: str, *, unless_caller_speaks: bool) -> None:
+        """Say the bot's goodbye, then end the call once it has played."""
+        if self._ending:
+            return
+        self.transcript.append(TranscriptTurn(role="bot", text=self.bot.goodbye, at=now()))
+        self.call.speech.expect_speech()
+        await self.call.worker.queue_frames(
+            [TTSSpeakFrame(self.bot.goodbye, append_to_context=False)]
+        )
+        self._start_finish(by, reason, unless_caller_speaks=unless_caller_speaks)
+
+    def _start_finish(self, by: DisconnectedBy, reason: str, *, unless_caller_speaks: bool) -> None:
+        """Finish in a task of the session's own: a tool call's task is cancelled on barge-in."""
         if self._ending:
             return
         self._ending = True
-        self.guard.end(CLOSE_NORMAL, reason, by)
-        logger.info(f"call {self.request.call_id}: ending ({reason})")
-        self.transcript.append(TranscriptTurn(role="bot", text=self.bot.goodbye, at=now()))
-        await self.call.worker.queue_frames(
-            [TTSSpeakFrame(self.bot.goodbye, append_to_context=False), EndFrame()]
+        self._finishing = asyncio.create_task(
+            self._finish(by, reason, unless_caller_speaks=unless_caller_speaks)
         )
+
+    async def _finish(self, by: DisconnectedBy, reason: str, *, unless_caller_speaks: bool) -> None:
+        """End the call once the goodbye has played.
+
+        A caller who speaks over a goodbye was not done: with ``unless_caller_speaks`` the
+        hang-up is called off and the conversation goes on.
+        """
+        logger.info(f"call {self.request.call_id}: ending ({reason})")
+        spoken = await self.call.speech.wait_until_spoken()
+        if not spoken and unless_caller_speaks:
+            logger.info(f"call {self.request.call_id}: caller spoke over the goodbye; going on")
+            self._ending = False
+            return
+        self.guard.end(CLOSE_NORMAL, reason, by)
+        await self.call.worker.queue_frame(EndFrame(reason=reason))
 
     # --- running -------------------------------------------------------------------------
     async def _limit_duration(self) -> None:
         await asyncio.sleep(self.bot.limits.max_duration_s)
-        await self.hang_up("timeout", "maximum call duration reached")
+        await self.hang_up("timeout", "maximum call duration reached", unless_caller_speaks=False)
         # A goodbye that cannot play out (a stuck pipeline) must not keep the call alive.
-        await asyncio.sleep(15)
+        await asyncio.sleep(START_TIMEOUT_S + PLAY_TIMEOUT_S + 5)
         await self.call.worker.cancel(reason="maximum call duration")
 
     async def run(self) -> CallResult:
@@ -187,6 +209,8 @@ class CallSession:
             self.guard.end(CLOSE_INTERNAL, "internal error", "error")
         finally:
             limiter.cancel()
+            if self._finishing is not None:
+                self._finishing.cancel()
         return self.result()
 
     def result(self) -> CallResult:
