@@ -39,7 +39,7 @@ class TurnTaking(BaseModel):
     vad_stop_s: float = Field(0.2, ge=0.05, le=2.0)
     vad_min_volume: float = Field(0.5, ge=0.0, le=1.0)
     smart_turn: bool = True
-    smart_turn_stop_s: float = Field(1.0, ge=0.3, le=5.0)
+    smart_turn_stop_s: float = Field(0.8, ge=0.3, le=5.0)
     allow_interruptions: bool = True
 
 

@@ -1,0 +1,73 @@
+"""A real call per protocol: the real server on 127.0.0.1, the simulated caller, real speech.
+
+The caller speaks recorded human speech (../shared/speech, 8 kHz native and 16 kHz
+downsampled by the caller); the bot must follow its scenario (the right tool, the right slot
+values), and the server's own transcript of the caller must be within 20% WER.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lab.caller.session import CallOptions, place_call
+from lab.local_server import RunningServer
+from lab.scoring import word_error_rate
+
+# carrier -> (caller turns with references, expected ticket arguments)
+FLOWS: dict[str, tuple[list[str], dict[str, str]]] = {
+    "exotel": (
+        ["asterisk-core-en/confbridge-lock-no-join.wav", "pocketsphinx/cards_004.wav"],
+        {"category": "conference", "extension": "55"},
+    ),
+    "twilio": (
+        ["asterisk-core-en/vm-mismatch.wav", "pocketsphinx/cards_001.wav"],
+        {"category": "voicemail", "extension": "10"},
+    ),
+    "dialler": (
+        ["asterisk-core-en/confbridge-removed.wav", "pocketsphinx/cards_004.wav"],
+        {"category": "conference", "extension": "55"},
+    ),
+}
+
+
+def references(speech_dir: Path) -> dict[str, str]:
+    rows = (json.loads(line) for line in (speech_dir / "manifest.jsonl").read_text().splitlines())
+    return {row["audio"]: row["transcript"] for row in rows}
+
+
+def caller_turns(result: dict[str, Any]) -> list[str]:
+    return [turn["text"] for turn in result["transcript"] if turn["role"] == "caller"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("carrier", sorted(FLOWS))
+async def test_real_speech_call(carrier: str, server: RunningServer, speech_dir: Path) -> None:
+    clips, ticket = FLOWS[carrier]
+    call_id = f"accept-{carrier}"
+    report = await place_call(
+        carrier,
+        server.ws(f"/ws/{carrier}"),
+        [speech_dir / clip for clip in clips],
+        bot="support-desk",
+        call_id=call_id,
+        options=CallOptions(timeout_s=90),
+    )
+    assert report.errors == []
+    assert all(turn.v2v_ms is not None for turn in report.turns), report.text()
+    assert "ticket" in (report.turns[-1].heard or "").lower(), report.text()
+
+    result = server.result(call_id)
+    tickets = [call for call in result["tool_calls"] if call["name"] == "open_ticket"]
+    assert len(tickets) == 1, result["tool_calls"]
+    assert {key: tickets[0]["arguments"][key] for key in ticket} == ticket
+    assert tickets[0]["result"]["ticket_id"] in " ".join(
+        turn["text"] for turn in result["transcript"] if turn["role"] == "bot"
+    )
+
+    said = references(speech_dir)
+    wer = word_error_rate([" ".join(said[clip] for clip in clips)], [" ".join(caller_turns(result))])
+    assert wer <= 0.20, (wer, caller_turns(result))
