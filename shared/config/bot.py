@@ -34,8 +34,8 @@ class TurnTaking(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    vad_confidence: float = Field(0.7, ge=0.1, le=1.0)
-    vad_start_s: float = Field(0.2, ge=0.05, le=1.0)
+    vad_confidence: float = Field(0.6, ge=0.1, le=1.0)
+    vad_start_s: float = Field(0.1, ge=0.05, le=1.0)
     vad_stop_s: float = Field(0.2, ge=0.05, le=2.0)
     vad_min_volume: float = Field(0.5, ge=0.0, le=1.0)
     smart_turn: bool = True
