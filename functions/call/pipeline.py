@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from typing import cast
 
 from fastapi import WebSocket
-from pipecat.audio.turn.smart_turn.base_smart_turn import SmartTurnParams
-from pipecat.audio.turn.smart_turn.local_smart_turn_v3 import LocalSmartTurnAnalyzerV3
 from pipecat.audio.vad.silero import SileroVADAnalyzer
 from pipecat.audio.vad.vad_analyzer import VADParams
 from pipecat.observers.user_bot_latency_observer import UserBotLatencyObserver
@@ -29,11 +27,9 @@ from pipecat.transports.websocket.fastapi import (
     FastAPIWebsocketParams,
     FastAPIWebsocketTransport,
 )
-from pipecat.turns.user_start import VADUserTurnStartStrategy
-from pipecat.turns.user_stop import TurnAnalyzerUserTurnStopStrategy
-from pipecat.turns.user_turn_strategies import UserTurnStrategies
 
 from functions.call.speech import BotSpeechObserver
+from functions.call.turns import turn_strategies
 from shared.config.bot import BotConfig, TurnTaking
 from shared.providers import registry
 from shared.providers.spec import ProviderContext
@@ -52,21 +48,6 @@ class CallPipeline:
     assistant: LLMAssistantAggregator
     latency: UserBotLatencyObserver
     speech: BotSpeechObserver
-
-
-def turn_strategies(turn: TurnTaking) -> UserTurnStrategies:
-    """VAD starts a turn (and barges in); SmartTurn v3 decides when it ended.
-
-    SmartTurn's model wants 16 kHz: Pipecat 1.14 resamples 8 kHz segments before inference
-    (the silent failure of pipecat#3844 is fixed there; ``tests/functions/call`` checks it).
-    """
-    stop_analyzer = LocalSmartTurnAnalyzerV3(
-        params=SmartTurnParams(stop_secs=turn.smart_turn_stop_s)
-    )
-    return UserTurnStrategies(
-        start=[VADUserTurnStartStrategy(enable_interruptions=turn.allow_interruptions)],
-        stop=[TurnAnalyzerUserTurnStopStrategy(turn_analyzer=stop_analyzer)],
-    )
 
 
 def vad_analyzer(turn: TurnTaking, sample_rate: int) -> SileroVADAnalyzer:

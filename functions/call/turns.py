@@ -1,0 +1,59 @@
+"""Turn taking: VAD starts a turn (and barges in), SmartTurn v3 decides when it has ended.
+
+SmartTurn's model wants 16 kHz: Pipecat 1.14 resamples 8 kHz segments before inference (the
+silent failure of pipecat#3844 is fixed there; ``tests/functions/call`` checks it on real
+speech).
+"""
+
+from __future__ import annotations
+
+from pipecat.audio.turn.smart_turn.base_smart_turn import SmartTurnParams
+from pipecat.audio.turn.smart_turn.local_smart_turn_v3 import LocalSmartTurnAnalyzerV3
+from pipecat.frames.frames import TranscriptionFrame, VADUserStoppedSpeakingFrame
+from pipecat.turns.user_start import VADUserTurnStartStrategy
+from pipecat.turns.user_stop import TurnAnalyzerUserTurnStopStrategy
+from pipecat.turns.user_turn_strategies import UserTurnStrategies
+
+from shared.config.bot import TurnTaking
+
+
+class SegmentAwareStopStrategy(TurnAnalyzerUserTurnStopStrategy):
+    """Ends a turn only once the transcript of its *last* speech segment is in.
+
+    With a segmented STT (one transcript per VAD segment) a caller who says "Hi, [pause]
+    I'd like to check my order" produces two segments. The transcript of "Hi" lands while
+    they are already speaking again; Pipecat's strategy takes it as final, and at the next
+    VAD stop ends the turn at once with "Hi." alone, answering it while the rest of the
+    sentence is still being transcribed. Here a transcript finalizes the turn only when the
+    caller is silent and every segment of the turn has been transcribed; otherwise Pipecat's
+    own safety-net timeout still applies.
+    """
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._segments = 0
+        self._transcripts = 0
+
+    async def _reset(self) -> None:
+        await super()._reset()
+        self._segments = 0
+        self._transcripts = 0
+
+    async def _handle_vad_user_stopped_speaking(self, frame: VADUserStoppedSpeakingFrame) -> None:
+        self._segments += 1
+        await super()._handle_vad_user_stopped_speaking(frame)
+
+    async def _handle_transcription(self, frame: TranscriptionFrame) -> None:
+        self._transcripts += 1
+        if self._vad_user_speaking or self._transcripts < self._segments:
+            self._text = frame.text  # an earlier segment: text in hand, but not the last word
+            return
+        await super()._handle_transcription(frame)
+
+
+def turn_strategies(turn: TurnTaking) -> UserTurnStrategies:
+    analyzer = LocalSmartTurnAnalyzerV3(params=SmartTurnParams(stop_secs=turn.smart_turn_stop_s))
+    return UserTurnStrategies(
+        start=[VADUserTurnStartStrategy(enable_interruptions=turn.allow_interruptions)],
+        stop=[SegmentAwareStopStrategy(turn_analyzer=analyzer)],
+    )

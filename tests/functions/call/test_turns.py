@@ -1,0 +1,96 @@
+"""The stop strategy waits for the transcript of a turn's last speech segment.
+
+A scripted turn analyzer (a subclass of Pipecat's real base class) says every segment is
+complete, so the only thing deciding when a turn ends is the transcript bookkeeping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from pipecat.audio.turn.base_turn_analyzer import BaseTurnAnalyzer, BaseTurnParams, EndOfTurnState
+from pipecat.clocks.system_clock import SystemClock
+from pipecat.frames.frames import (
+    TranscriptionFrame,
+    VADUserStartedSpeakingFrame,
+    VADUserStoppedSpeakingFrame,
+)
+from pipecat.metrics.metrics import MetricsData
+from pipecat.processors.frame_processor import FrameProcessorSetup
+from pipecat.utils.asyncio.task_manager import TaskManager
+
+from functions.call.turns import SegmentAwareStopStrategy
+
+
+class AlwaysComplete(BaseTurnAnalyzer):
+    """Every segment sounds finished: the transcript rule alone decides."""
+
+    @property
+    def speech_triggered(self) -> bool:
+        return False
+
+    @property
+    def params(self) -> BaseTurnParams:
+        return BaseTurnParams()
+
+    def append_audio(self, buffer: bytes, is_speech: bool) -> EndOfTurnState:
+        return EndOfTurnState.INCOMPLETE
+
+    async def analyze_end_of_turn(self) -> tuple[EndOfTurnState, MetricsData | None]:
+        return EndOfTurnState.COMPLETE, None
+
+    def update_vad_start_secs(self, vad_start_secs: float) -> None:
+        pass
+
+    def clear(self) -> None:
+        pass
+
+
+@pytest.fixture
+async def strategy() -> AsyncIterator[tuple[SegmentAwareStopStrategy, list[str]]]:
+    tasks = TaskManager()
+    stop = SegmentAwareStopStrategy(turn_analyzer=AlwaysComplete(sample_rate=8000))
+    await stop.setup(
+        FrameProcessorSetup(clock=SystemClock(), task_manager=tasks, pipeline_worker=None)  # type: ignore[arg-type]
+    )
+    stopped: list[str] = []
+
+    @stop.event_handler("on_user_turn_stopped")
+    async def on_stopped(_strategy: Any, *_args: Any) -> None:
+        stopped.append(stop._text)
+
+    await stop.handle_user_turn_started()
+    yield stop, stopped
+    await stop.cleanup()
+
+
+def transcript(text: str) -> TranscriptionFrame:
+    """A segment's transcript as Pipecat's segmented STT pushes it: finalized."""
+    return TranscriptionFrame(text=text, user_id="caller", timestamp="now", finalized=True)
+
+
+async def test_a_late_transcript_of_an_earlier_segment_does_not_end_the_turn(
+    strategy: tuple[SegmentAwareStopStrategy, list[str]],
+) -> None:
+    stop, stopped = strategy
+    await stop.process_frame(VADUserStartedSpeakingFrame())
+    await stop.process_frame(VADUserStoppedSpeakingFrame(stop_secs=0.2))  # "Hi," ...
+    await stop.process_frame(VADUserStartedSpeakingFrame())  # ... the caller goes on
+    await stop.process_frame(transcript("Hi."))  # first segment's text, while speaking
+    await stop.process_frame(VADUserStoppedSpeakingFrame(stop_secs=0.2))
+    assert stopped == []  # Pipecat's own strategy would end the turn here, on "Hi." alone
+    await stop.process_frame(transcript("I'd like to know where my order is."))
+    assert stopped == ["I'd like to know where my order is."]
+
+
+async def test_a_single_segment_ends_when_its_transcript_arrives(
+    strategy: tuple[SegmentAwareStopStrategy, list[str]],
+) -> None:
+    stop, stopped = strategy
+    await stop.process_frame(VADUserStartedSpeakingFrame())
+    await stop.process_frame(VADUserStoppedSpeakingFrame(stop_secs=0.2))
+    assert stopped == []
+    await stop.process_frame(transcript("What are your opening hours?"))
+    assert stopped == ["What are your opening hours?"]
