@@ -63,13 +63,17 @@ def percentiles(values: list[float]) -> dict[str, float]:
     }
 
 
-async def run(rounds: int, url: str, results: Path) -> dict[str, Any]:
+async def caller_latencies(rounds: int, url: str) -> list[float]:
     v2v: list[float] = []
     for round_index in range(rounds):
         for bot, turns in FLOWS:
             report = await place_call("exotel", url, turns, bot, transcribe=False)
             v2v += [t.v2v_ms for t in report.turns if t.v2v_ms is not None]
             print(f"round {round_index + 1}/{rounds} {bot}: {report.close_reason}", file=sys.stderr)
+    return v2v
+
+
+def summarize(v2v: list[float], results: Path) -> dict[str, Any]:
     parts: dict[str, list[float]] = {key: [] for key in PARTS}
     for line in results.read_text().splitlines():
         for turn in json.loads(line)["latency"]:
@@ -89,16 +93,17 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as workdir:
         server = start_server(Path(workdir), log_level="warning")
         try:
-            summary = asyncio.run(
-                run(args.rounds, server.ws("/ws/exotel"), server.data_dir / "results.jsonl")
-            )
+            v2v = asyncio.run(caller_latencies(args.rounds, server.ws("/ws/exotel")))
+            summary = summarize(v2v, server.data_dir / "results.jsonl")
         finally:
             server.stop()
     if args.json:
         print(json.dumps(summary, indent=2))
         return 0
     caller = summary["v2v_at_caller_ms"]
-    print(f"voice-to-voice at the caller's ear, Exotel 8 kHz, offline providers ({caller['n']} turns)")
+    print(
+        f"voice-to-voice at the caller's ear, Exotel 8 kHz, offline providers ({caller['n']} turns)"
+    )
     print(f"  p50 {caller['p50']:.0f} ms   p95 {caller['p95']:.0f} ms   max {caller['max']:.0f} ms")
     print("server side of each turn (Pipecat latency breakdown):")
     for label, stats in summary["server_parts_ms"].items():

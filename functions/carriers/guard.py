@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -70,7 +71,7 @@ class GuardedWebSocket:
         if self.ending is None:
             self.ending = Ending(code, reason, by)
 
-    def parse(self, raw: dict[str, Any]) -> dict[str, Any] | None:
+    def parse(self, raw: Mapping[str, Any]) -> dict[str, Any] | None:
         """Validate one ASGI receive event; None means the peer left."""
         if raw["type"] == "websocket.disconnect":
             self.end(raw.get("code", 1005), "caller disconnected", "caller")

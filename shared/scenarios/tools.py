@@ -42,7 +42,7 @@ class Tool:
                 raise TypeError(f"tool {function.__name__}: parameter {param.name} has no type")
             default = ... if param.default is inspect.Parameter.empty else param.default
             fields[param.name] = (hints[param.name], default)
-        model = create_model(  # type: ignore[call-overload]
+        model = create_model(
             f"{function.__name__}_arguments",
             __config__=ConfigDict(extra="forbid"),
             **fields,

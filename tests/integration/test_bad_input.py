@@ -50,10 +50,10 @@ def dialler_start(call_id: str, **overrides: Any) -> dict[str, Any]:
     return start
 
 
-async def closed_with(ws: ClientConnection, timeout: float = 10.0) -> tuple[int, str]:
+async def closed_with(ws: ClientConnection) -> tuple[int, str]:
     """Drain the socket until the server closes it; return its close code and reason."""
     try:
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(10):
             async for _ in ws:
                 pass
     except ConnectionClosed:

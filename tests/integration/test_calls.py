@@ -69,5 +69,7 @@ async def test_real_speech_call(carrier: str, server: RunningServer, speech_dir:
     )
 
     said = references(speech_dir)
-    wer = word_error_rate([" ".join(said[clip] for clip in clips)], [" ".join(caller_turns(result))])
+    wer = word_error_rate(
+        [" ".join(said[clip] for clip in clips)], [" ".join(caller_turns(result))]
+    )
     assert wer <= 0.20, (wer, caller_turns(result))

@@ -9,7 +9,11 @@ from lab.scoring import normalize, word_error_rate
 
 @pytest.mark.parametrize(
     ("spoken", "transcribed"),
-    [("five five", "5 5"), ("It's four five one two.", "It's 4 5 1 2."), ("ten of clubs", "10 of Clubs.")],
+    [
+        ("five five", "5 5"),
+        ("It's four five one two.", "It's 4 5 1 2."),
+        ("ten of clubs", "10 of Clubs."),
+    ],
 )
 def test_digits_normalize_alike(spoken: str, transcribed: str) -> None:
     assert normalize(spoken) == normalize(transcribed)

@@ -92,7 +92,7 @@ def test_twilio_messages() -> None:
 def test_dialler_messages_follow_the_documented_protocol() -> None:
     client = DiallerClient(CALL)
     (start,) = client.opening()
-    parsed = DiallerStart.parse(start)
+    parsed = DiallerStart.from_message(json.loads(start))
     assert (parsed.call_id, parsed.bot, parsed.media_format.sample_rate) == (
         "call-7",
         "support_desk",
