@@ -8,7 +8,7 @@ knowledge entries (question examples and a fixed answer) and the fallback lines.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
@@ -24,6 +24,8 @@ END_CALL = "end_call"
 SlotKind = Literal["digits", "date", "time", "name", "choice", "utterance"]
 Reply = str | Callable[[Mapping[str, Any]], str]
 """A ``str.format`` template or a function, given the slot values merged with the tool result."""
+Offers = Callable[[Mapping[str, Any]], Sequence[Mapping[str, str]]]
+"""The slot values a reply offers the caller, in the order said, from the same values."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,15 @@ class Intent:
     Without a tool, ``reply`` is spoken at once. ``ack`` opens the first question asked for
     a missing slot and confirms what was understood ("Sure, tomorrow at 3 pm."). ``follow_up``
     names the intent the caller's next answer continues when the reply ends with a question
-    ("Which time would you like?" after checking availability).
+    ("Which time would you like?" after checking availability); ``offers`` lists what that
+    question offers, so the caller can pick one by a value or by its place ("the first one").
+
+    ``check`` names an intent whose tool vets the values gathered so far as soon as its
+    required slots are filled, before the rest is asked for: a receptionist checks the slot
+    before taking the caller's name. The values pass when the check's ``offers`` hold them
+    exactly; otherwise the check's reply, offering alternatives, is spoken and the caller's
+    pick continues this intent. ``ack`` also opens the question after a passed check, with the
+    check's result among its values.
     """
 
     name: str
@@ -66,6 +76,8 @@ class Intent:
     keywords: tuple[str, ...] = ()
     ends_call: bool = False
     follow_up: str | None = None
+    offers: Offers | None = None
+    check: str | None = None
 
     def slot(self, name: str) -> Slot:
         return next(slot for slot in self.slots if slot.name == name)
@@ -98,10 +110,16 @@ class Scenario:
     def __post_init__(self) -> None:
         tools = {tool.name: tool for tool in self.tools}
         intents = {intent.name for intent in self.intents}
+        checks = {intent.name for intent in self.intents if intent.tool and intent.offers}
         for intent in self.intents:
             if intent.follow_up is not None and intent.follow_up not in intents:
                 raise ValueError(
                     f"{self.name}: {intent.name} follows up unknown {intent.follow_up}"
+                )
+            if intent.check is not None and intent.check not in checks:
+                raise ValueError(
+                    f"{self.name}: {intent.name} checks with {intent.check}, "
+                    "which needs a tool and offers"
                 )
             if intent.tool is None:
                 continue

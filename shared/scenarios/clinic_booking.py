@@ -43,11 +43,21 @@ def _minutes(time: str) -> int:
     return int(hours) * 60 + int(minutes)
 
 
+def _alternatives(day: datetime.date, time: str | None) -> list[dict[str, str]]:
+    """The free times nearest ``time`` on ``day``, or else on the next day with any."""
+    for offset in range(14):
+        when = day + datetime.timedelta(days=offset)
+        if times := open_times(when):
+            return [{"date": when.isoformat(), "time": t} for t in sorted(_nearest(times, time))]
+    return []
+
+
 @tool
 def check_availability(date: datetime.date, time: str | None = None) -> dict[str, Any]:
     """Check which appointment times are free on a date, optionally near a preferred time.
 
-    Times are 24-hour "HH:MM". Returns whether the clinic is open and a few free times.
+    Times are 24-hour "HH:MM". Returns whether the clinic is open and a few free times; on a
+    day with none free, alternatives: the free times of the next day that has some.
     """
     times = open_times(date)
     result: dict[str, Any] = {"date": date.isoformat(), "open": bool(times)}
@@ -55,6 +65,8 @@ def check_availability(date: datetime.date, time: str | None = None) -> dict[str
     if time is not None:
         result["time"] = time
         result["available"] = time in times
+    if not times:
+        result["alternatives"] = _alternatives(date + datetime.timedelta(days=1), time)
     return result
 
 
@@ -67,9 +79,8 @@ def book_appointment(
     Time is 24-hour "HH:MM". A time the clinic does not offer is refused with alternatives.
     """
     result: dict[str, Any] = {"name": name, "date": date.isoformat(), "time": time}
-    times = open_times(date)
-    if time not in times:
-        return {**result, "booked": False, "alternatives": sorted(_nearest(times, time))}
+    if time not in open_times(date):
+        return {**result, "booked": False, "alternatives": _alternatives(date, time)}
     digest = hashlib.sha256(f"{name.lower()}|{date}|{time}".encode()).hexdigest()
     return {**result, "booked": True, "confirmation": str(int(digest[:8], 16) % 900000 + 100000)}
 
@@ -92,12 +103,30 @@ def _times(times: list[str]) -> str:
     return spoken[0] if len(spoken) == 1 else ", ".join(spoken[:-1]) + " or " + spoken[-1]
 
 
+def _offers(v: Mapping[str, Any]) -> list[dict[str, str]]:
+    """The date and times a reply offers: the alternatives, or the free times of the day."""
+    return v.get("alternatives") or [{"date": v["date"], "time": t} for t in v.get("times", ())]
+
+
+def _choices(v: Mapping[str, Any]) -> str:
+    """The offered times, with their day when it is not the day asked about."""
+    offered = _offers(v)
+    times, day = _times([o["time"] for o in offered]), offered[0]["date"]
+    return times if day == v["date"] else f"{spoken_date(day)} at {times}"
+
+
 def _availability_reply(v: Mapping[str, Any]) -> str:
     day = spoken_date(v["date"])
-    if not v["open"]:
-        return f"Sorry, we're closed on {day}. Would another day suit you?"
     if v.get("available"):
         return f"Yes, {spoken_time(v['time'])} on {day} is free. Shall I book it for you?"
+    if not v["times"]:
+        sorry = f"Sorry, we're {'fully booked' if v['open'] else 'closed'} on {day}."
+        if not v["alternatives"]:
+            return f"{sorry} Which other day would suit you?"
+        return f"{sorry} The next free times are {_choices(v)}. Which would suit you?"
+    if "time" in v:
+        taken = f"Sorry, {spoken_time(v['time'])} on {day} isn't free."
+        return f"{taken} We have {_times(v['times'])}. Which would suit you?"
     return f"On {day} we have {_times(v['times'])} free. Which time would you like?"
 
 
@@ -108,10 +137,10 @@ def _booking_reply(v: Mapping[str, Any]) -> str:
             f"You're booked, {v['name']}: {day} at {time}. "
             f"Your confirmation code is {v['confirmation']}."
         )
+    sorry = f"Sorry, {time} on {day} isn't available."
     if not v["alternatives"]:
-        return f"Sorry, we're closed on {day}. Which other day would suit you?"
-    offer = _times(v["alternatives"])
-    return f"Sorry, {time} on {day} isn't available. I can offer {offer}. Which would you like?"
+        return f"{sorry} Which other day would suit you?"
+    return f"{sorry} I can offer {_choices(v)}. Which would you like?"
 
 
 HELP = (
@@ -121,6 +150,9 @@ HELP = (
 
 
 def _booking_ack(v: Mapping[str, Any]) -> str:
+    """ "Sure, Friday, November 6 at 3 pm.", or after a passed check "... at 3 pm is free." """
+    if v.get("available"):
+        return f"{spoken_date(v['date'])} at {spoken_time(v['time'])} is free."
     day = f", {spoken_date(v['date'])}" if "date" in v else ""
     time = f" at {spoken_time(v['time'])}" if "time" in v else ""
     return f"Sure{day}{time}."
@@ -133,8 +165,10 @@ SCENARIO = Scenario(
         "You are the receptionist of Riverside Family Clinic, answering the phone. Keep every "
         "reply to one or two short sentences, plain words, no lists or markdown.\n"
         "- To book: you need the day, the time and the caller's name (a phone number is "
-        "optional). Ask for what is missing, one thing at a time, then call book_appointment "
-        "and read the confirmation code back.\n"
+        "optional). Ask for what is missing, one thing at a time. As soon as you know the day, "
+        "call check_availability (with the time, if given) before asking for the name; if the "
+        "time is not free, offer the times or alternatives it returns. Then call "
+        "book_appointment and read the confirmation code back.\n"
         "- To say which times are free on a day, call check_availability.\n"
         "- Pass dates as YYYY-MM-DD and times as 24-hour HH:MM; resolve 'tomorrow' or 'next "
         "Tuesday' against today's date.\n"
@@ -166,6 +200,8 @@ SCENARIO = Scenario(
             ),
             reply=_booking_reply,
             follow_up="book_appointment",
+            offers=_offers,
+            check="check_availability",
         ),
         Intent(
             name="check_availability",
@@ -185,6 +221,7 @@ SCENARIO = Scenario(
             ),
             reply=_availability_reply,
             follow_up="book_appointment",
+            offers=_offers,
         ),
         Intent(
             name="help",

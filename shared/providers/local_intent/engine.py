@@ -4,6 +4,9 @@ An offline stand-in for an LLM, not a language model: each caller turn is matche
 the scenario's intents or knowledge entries (:mod:`shared.nlu.matcher`), the tool arguments
 are read from the words (:mod:`shared.nlu.slots`), a missing argument is asked for and the
 next turn fills it, and replies are the scenario's templates filled with the tool's result.
+An intent with a ``check`` (a booking) first calls the check's tool on what it has (the day
+and time), and goes on to ask the rest only when that is free; else the alternatives the
+check offers are said, and the caller's pick ("the first one", "11 am") carries on.
 
 Pure and synchronous: no Pipecat here. The state of a call is an immutable
 :class:`DialogueState`; every call returns a :class:`Decision` carrying the next one, so a
@@ -25,12 +28,14 @@ from shared.nlu.slots import (
     extract_name,
     extract_time,
     is_affirmative,
+    tokens,
 )
-from shared.scenarios.base import END_CALL, Knowledge, Reply, Scenario, Slot
+from shared.scenarios.base import END_CALL, Intent, Knowledge, Reply, Scenario, Slot
 
 _INTENT, _KNOWLEDGE = "intent:", "knowledge:"
 ENDING_SCORE = 0.95
 TOOL_FAILED = "Sorry, something went wrong on my side. Could you try that again?"
+_PLACES = {"first": 0, "second": 1, "third": 2, "last": -1}
 
 
 @dataclass(frozen=True)
@@ -41,17 +46,23 @@ class ToolCall:
 
 @dataclass(frozen=True)
 class Pending:
-    """An intent under way: the slot values gathered so far and the slot last asked for."""
+    """An intent under way: the slot values gathered so far and the slot last asked for.
+
+    ``options`` are the slot values the last check confirmed or offered, in the order said:
+    values among them need no check again, and the caller may pick one ("the first one").
+    """
 
     intent: str
     values: Mapping[str, str] = field(default_factory=dict)
     asking: str | None = None
     attempts: int = 0
+    options: tuple[Mapping[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
 class DialogueState:
-    """A call's memory: the question awaiting an answer, or what the last reply offered."""
+    """A call's memory: the question awaiting an answer (or the intent whose check is under
+    way, ``asking`` nothing), or what the last reply offered."""
 
     pending: Pending | None = None
     offer: Pending | None = None
@@ -124,17 +135,27 @@ class DialogueEngine:
         if intent is None or not isinstance(result, Mapping):
             return Decision(TOOL_FAILED, DialogueState(), intent=intent.name if intent else None)
         values = {**arguments, **result}
+        options = tuple(intent.offers(values)) if intent.offers else ()
+        pending = state.pending
+        if pending is None or self.scenario.intent(pending.intent).check != intent.name:
+            pending = self._follow_up(intent, values)
+        elif self._checked(intent, pending) in options:  # the check passed: go on
+            return self._advance(replace(pending, options=options), ack=values)
         text = render(intent.reply, values)
-        offer = None
-        if intent.follow_up is not None and text.endswith("?"):
-            follow_up = self.scenario.intent(intent.follow_up)
-            carried = {
-                slot.name: str(values[slot.name])
-                for slot in follow_up.slots
-                if slot.kind != "utterance" and values.get(slot.name) is not None
-            }
-            offer = Pending(follow_up.name, carried)
+        offer = _offer(pending, options) if pending and text.endswith("?") else None
         return Decision(text, DialogueState(offer=offer), None, intent.name)
+
+    def _follow_up(self, intent: Intent, values: Mapping[str, Any]) -> Pending | None:
+        """The intent a reply's question leads to, with the values it carries over."""
+        if intent.follow_up is None:
+            return None
+        follow_up = self.scenario.intent(intent.follow_up)
+        carried = {
+            slot.name: str(values[slot.name])
+            for slot in follow_up.slots
+            if slot.kind != "utterance" and values.get(slot.name) is not None
+        }
+        return Pending(follow_up.name, carried)
 
     def reprompt(self, state: DialogueState) -> Decision:
         """What to say when the caller has gone quiet: repeat the open question, or offer help."""
@@ -170,8 +191,8 @@ class DialogueEngine:
         if label.startswith(_KNOWLEDGE):
             return self._answer_question(self._knowledge[label.removeprefix(_KNOWLEDGE)], state)
         intent = self.scenario.intent(label.removeprefix(_INTENT))
-        carried = state.offer.values if state.offer and state.offer.intent == intent.name else {}
-        start = Pending(intent.name, dict(carried))
+        offer = state.offer
+        start = offer if offer and offer.intent == intent.name else Pending(intent.name)
         return self._advance(self._fill(start, text, trigger=True), ack=True)
 
     def _answer_question(self, entry: Knowledge, state: DialogueState) -> Decision:
@@ -239,7 +260,9 @@ class DialogueEngine:
                 answer = slot.name == pending.asking
             if (value := self._extract(slot, text, answer=answer)) is not None:
                 values[slot.name] = value
-        return replace(pending, values=values)
+        said = {k: v for k, v in values.items() if pending.values.get(k) != v}
+        picked = _picked(pending, said, text)
+        return replace(pending, values={**values, **picked})
 
     def _extract(self, slot: Slot, text: str, *, answer: bool) -> str | None:
         if slot.kind == "digits":
@@ -258,12 +281,32 @@ class DialogueEngine:
             return extract_choice(text, slot.choices)
         return None
 
-    def _advance(self, pending: Pending, *, ack: bool = False) -> Decision:
-        """Ask for the first missing slot, or call the tool, or reply when there is none."""
+    def _checked(self, check: Intent, pending: Pending) -> dict[str, str] | None:
+        """The values ``check`` vets, once its required slots are filled."""
+        if any(s.required and s.name not in pending.values for s in check.slots):
+            return None
+        return {s.name: pending.values[s.name] for s in check.slots if s.name in pending.values}
+
+    def _advance(self, pending: Pending, *, ack: bool | Mapping[str, Any] = False) -> Decision:
+        """Run a due check, or ask for the first missing slot, or call the tool, or reply.
+
+        ``ack`` opens the question; a mapping (a check's result) is rendered into it too.
+        """
         intent = self.scenario.intent(pending.intent)
+        if intent.check is not None:
+            check = self.scenario.intent(intent.check)
+            vetted = self._checked(check, pending)
+            if (
+                vetted
+                and check.tool
+                and not any(vetted.items() <= o.items() for o in pending.options)
+            ):
+                state = DialogueState(replace(pending, asking=None, attempts=0))
+                return Decision("", state, ToolCall(check.tool, vetted), intent.name)
         for slot in intent.slots:
             if slot.required and slot.name not in pending.values:
-                opening = render(intent.ack, pending.values) if ack else ""
+                shown = {**ack, **pending.values} if isinstance(ack, Mapping) else pending.values
+                opening = render(intent.ack, shown) if ack else ""
                 question = f"{opening} {slot.prompt}".strip()
                 asking = replace(pending, asking=slot.name, attempts=0)
                 return Decision(question, DialogueState(asking), intent=intent.name)
@@ -274,3 +317,37 @@ class DialogueEngine:
             return Decision("", DialogueState(), ToolCall(intent.tool, arguments), intent.name)
         end = ToolCall(END_CALL, {"reason": "caller said goodbye"}) if intent.ends_call else None
         return Decision(render(intent.reply, pending.values), DialogueState(), end, intent.name)
+
+
+def _offer(pending: Pending, options: tuple[Mapping[str, str], ...]) -> Pending:
+    """What a reply offering ``options`` leaves the caller to take up: values the options
+    do not hold give way to those all options share (the day of the times offered)."""
+    values = dict(pending.values)
+    if options and not any(o.items() <= values.items() for o in options):
+        for key in dict.fromkeys(key for option in options for key in option):
+            shared = {option.get(key) for option in options}
+            values.pop(key, None)
+            if len(shared) == 1 and (value := shared.pop()) is not None:
+                values[key] = value
+    return replace(pending, values=values, asking=None, attempts=0, options=options)
+
+
+def _picked(pending: Pending, said: Mapping[str, str], text: str) -> Mapping[str, str]:
+    """The offered option a turn picks: by its place ("the first one") while no question is
+    open, or the first one that agrees with the values said ("11 am", "Monday at 11")."""
+    place = _place(text) if pending.asking is None else None
+    if place is not None and place < len(pending.options):
+        return pending.options[place]
+    for option in pending.options:
+        if said.keys() & option.keys() and all(option.get(k, v) == v for k, v in said.items()):
+            return option
+    return {}
+
+
+def _place(text: str) -> int | None:
+    """The place "the first one", "the last" names; "the first of May" is a date."""
+    words = tokens(text)
+    for i, word in enumerate(words):
+        if word in _PLACES and (i == 0 or words[i - 1] == "the") and words[i + 1 : i + 2] != ["of"]:
+            return _PLACES[word]
+    return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -20,32 +21,32 @@ from shared.scenarios.base import END_CALL
 TODAY = date(2026, 11, 5)  # a Thursday
 TOMORROW = TODAY + timedelta(days=1)
 NEXT_MONDAY = date(2026, 11, 9)
+SATURDAY = date(2026, 11, 21)  # the demo call's day: "tomorrow" is a Sunday, closed
 
 
 class Call:
     """One call through the engine, running the scenario's real tools like a pipeline would."""
 
-    def __init__(self, scenario: str) -> None:
+    def __init__(self, scenario: str, today: date = TODAY) -> None:
         self.scenario = scenarios.get(scenario)
-        self.engine = DialogueEngine(self.scenario, today=lambda: TODAY)
+        self.engine = DialogueEngine(self.scenario, today=lambda: today)
         self.state = DialogueState()
         self.calls: list[ToolCall] = []
 
     async def say(self, text: str) -> Decision:
-        """The caller's turn; a tool call is run and answered, as Pipecat would do it."""
+        """The caller's turn; tool calls are run and answered, as Pipecat would do it, and
+        the texts spoken on the way are joined in the decision returned."""
         decision = self.engine.respond(self.state, text)
-        self.state = decision.state
-        call = decision.tool_call
-        if call is None or call.name == END_CALL:
-            if call is not None:
-                self.calls.append(call)
-            return decision
-        self.calls.append(call)
-        result = await self.scenario.tool(call.name).invoke(call.arguments)
-        answer = self.engine.after_tool(self.state, call.name, call.arguments, result)
-        self.state = answer.state
-        assert answer.tool_call is None
-        return answer
+        self.state, spoken = decision.state, [decision.text]
+        while (call := decision.tool_call) is not None:
+            self.calls.append(call)
+            if call.name == END_CALL:
+                break
+            result = await self.scenario.tool(call.name).invoke(call.arguments)
+            decision = self.engine.after_tool(self.state, call.name, call.arguments, result)
+            self.state = decision.state
+            spoken.append(decision.text)
+        return replace(decision, text=" ".join(t for t in spoken if t))
 
 
 def only_call(call: Call) -> ToolCall:
@@ -201,25 +202,119 @@ async def test_knowledge_answers(desk: Call) -> None:
     assert "star 97" in (await desk.say("How do I check my voicemail?")).text
 
 
-async def test_booking_asks_the_name_then_books_tomorrow_at_three(clinic: Call) -> None:
+def check(day: date, time: str | None = None) -> ToolCall:
+    arguments = {"date": day.isoformat()} | ({"time": time} if time else {})
+    return ToolCall("check_availability", arguments)
+
+
+def book(day: date, time: str, name: str) -> ToolCall:
+    return ToolCall("book_appointment", {"date": day.isoformat(), "time": time, "name": name})
+
+
+async def test_a_free_slot_is_checked_then_the_name_asked_then_booked(clinic: Call) -> None:
     asked = await clinic.say("I'd like to book an appointment for tomorrow at 3 pm")
-    assert asked.tool_call is None
-    assert asked.text == "Sure, Friday, November 6 at 3 pm. Can I have your name, please?"
+    assert clinic.calls == [check(TOMORROW, "15:00")]
+    assert asked.text == "Friday, November 6 at 3 pm is free. Can I have your name, please?"
 
     answer = await clinic.say("My name is John Smith")
 
-    call = only_call(clinic)
-    assert call == ToolCall(
-        "book_appointment",
-        {"date": TOMORROW.isoformat(), "time": "15:00", "name": "John Smith"},
-    )
-    code = (await clinic.scenario.tool("book_appointment").invoke(call.arguments))["confirmation"]
+    assert clinic.calls[1:] == [book(TOMORROW, "15:00", "John Smith")]
+    arguments = clinic.calls[1].arguments
+    code = (await clinic.scenario.tool("book_appointment").invoke(arguments))["confirmation"]
     assert code in answer.text and "John Smith" in answer.text and "3 pm" in answer.text
+
+
+async def test_a_closed_day_offers_the_next_open_day_before_asking_the_name() -> None:
+    clinic = Call("clinic_booking", today=SATURDAY)
+    offered = await clinic.say("I'd like to book an appointment for tomorrow at 3pm.")
+    assert clinic.calls == [check(date(2026, 11, 22), "15:00")]
+    assert offered.text == (
+        "Sorry, we're closed on Sunday, November 22. The next free times are "
+        "Monday, November 23 at 2:30 pm, 3 pm or 3:30 pm. Which would suit you?"
+    )
+    assert clinic.state.pending is None and clinic.state.offer is not None
+
+    asked = await clinic.say("3 pm")  # on offer: no second check
+    assert asked.text == "Sure, Monday, November 23 at 3 pm. Can I have your name, please?"
+    await clinic.say("My name is John Smith.")
+    assert clinic.calls[1:] == [book(date(2026, 11, 23), "15:00", "John Smith")]
+
+
+@pytest.mark.parametrize(
+    ("pick", "time"),
+    [("The first one, please.", "14:30"), ("the last one", "15:30"), ("3:30 pm", "15:30")],
+)
+async def test_an_offered_time_is_picked_by_its_place_or_its_value(pick: str, time: str) -> None:
+    clinic = Call("clinic_booking", today=SATURDAY)
+    await clinic.say("I'd like to book an appointment for tomorrow at 3pm.")
+    asked = await clinic.say(pick)
+    assert asked.text.endswith("Can I have your name, please?")
+    await clinic.say("John Smith.")
+    assert clinic.calls[1:] == [book(date(2026, 11, 23), time, "John Smith")]
+
+
+async def test_another_time_on_the_offered_day_is_checked_first() -> None:
+    clinic = Call("clinic_booking", today=SATURDAY)
+    await clinic.say("I'd like to book an appointment for tomorrow at 3pm.")
+    asked = await clinic.say("Monday at 11 please")
+    assert clinic.calls[1:] == [check(date(2026, 11, 23), "11:00")]
+    assert asked.text == "Monday, November 23 at 11 am is free. Can I have your name, please?"
+    await clinic.say("My name is John Smith.")
+    assert clinic.calls[2:] == [book(date(2026, 11, 23), "11:00", "John Smith")]
+
+
+async def test_a_taken_time_offers_that_days_free_times(clinic: Call) -> None:
+    offered = await clinic.say("Can I book for Monday at 12:15?")
+    assert clinic.calls == [check(NEXT_MONDAY, "12:15")]
+    assert offered.text == (
+        "Sorry, 12:15 pm on Monday, November 9 isn't free. "
+        "We have 11 am, 11:30 am or 1 pm. Which would suit you?"
+    )
+    asked = await clinic.say("11:30 please")
+    assert asked.text == "Sure, Monday, November 9 at 11:30 am. Can I have your name, please?"
+    await clinic.say("Jane Doe")
+    assert clinic.calls[1:] == [book(NEXT_MONDAY, "11:30", "Jane Doe")]
+
+
+async def test_a_yes_to_an_offer_asks_the_time_without_checking_again() -> None:
+    clinic = Call("clinic_booking", today=SATURDAY)
+    await clinic.say("I'd like to book an appointment for tomorrow at 3pm.")
+    asked = await clinic.say("Yes.")
+    assert asked.text == "Sure, Monday, November 23. What time would suit you?"
+    assert len(clinic.calls) == 1
+
+
+async def test_a_date_after_an_offer_is_a_new_day_to_check_not_a_pick() -> None:
+    clinic = Call("clinic_booking", today=SATURDAY)
+    await clinic.say("I'd like to book an appointment for tomorrow at 3pm.")
+    offered = await clinic.say("the first of December")
+    assert clinic.calls[1:] == [check(date(2026, 12, 1))]
+    assert offered.text.startswith("On Tuesday, December 1 we have")
+
+
+async def test_a_name_given_up_front_books_as_soon_as_the_check_passes(clinic: Call) -> None:
+    answer = await clinic.say("My name is John Smith and I'd like to book tomorrow at 3 pm")
+    assert clinic.calls == [check(TOMORROW, "15:00"), book(TOMORROW, "15:00", "John Smith")]
+    assert answer.text.startswith("You're booked, John Smith: Friday, November 6 at 3 pm.")
+
+
+async def test_a_refused_booking_offers_alternatives_and_a_pick_books_one(clinic: Call) -> None:
+    arguments = {"date": "2026-11-08", "time": "15:00", "name": "John Smith"}  # a Sunday
+    result = await clinic.scenario.tool("book_appointment").invoke(arguments)
+    refused = clinic.engine.after_tool(DialogueState(), "book_appointment", arguments, result)
+    assert refused.text == (
+        "Sorry, 3 pm on Sunday, November 8 isn't available. "
+        "I can offer Monday, November 9 at 2:30 pm, 3 pm or 3:30 pm. Which would you like?"
+    )
+    clinic.state = refused.state
+    answer = await clinic.say("the second one")
+    assert clinic.calls == [book(NEXT_MONDAY, "15:00", "John Smith")]
+    assert answer.text.startswith("You're booked, John Smith: Monday, November 9 at 3 pm.")
 
 
 async def test_availability_on_monday_is_checked_for_next_monday(clinic: Call) -> None:
     answer = await clinic.say("Do you have anything free on Monday?")
-    assert only_call(clinic) == ToolCall("check_availability", {"date": NEXT_MONDAY.isoformat()})
+    assert only_call(clinic) == check(NEXT_MONDAY)
     assert answer.text.startswith("On Monday, November 9 we have")
 
 
@@ -228,20 +323,32 @@ async def test_a_time_after_availability_continues_into_a_booking(clinic: Call) 
     asked = await clinic.say("11 am please")
     assert asked.text == "Sure, Monday, November 9 at 11 am. Can I have your name, please?"
     answer = await clinic.say("Jane Doe.")
-    assert clinic.calls[-1] == ToolCall(
-        "book_appointment", {"date": NEXT_MONDAY.isoformat(), "time": "11:00", "name": "Jane Doe"}
-    )
+    assert clinic.calls == [check(NEXT_MONDAY), book(NEXT_MONDAY, "11:00", "Jane Doe")]
     assert answer.text.startswith("You're booked, Jane Doe")
 
 
+async def test_a_free_time_is_confirmed_before_booking(clinic: Call) -> None:
+    offered = await clinic.say("Is 3 pm on Monday free?")
+    assert offered.text == "Yes, 3 pm on Monday, November 9 is free. Shall I book it for you?"
+    asked = await clinic.say("Yes please")
+    assert asked.text == "Sure, Monday, November 9 at 3 pm. Can I have your name, please?"
+    await clinic.say("Jane Doe.")
+    assert clinic.calls == [check(NEXT_MONDAY, "15:00"), book(NEXT_MONDAY, "15:00", "Jane Doe")]
+
+
 async def test_a_booking_asks_one_thing_at_a_time(clinic: Call) -> None:
+    tuesday = date(2026, 11, 10)
     assert (await clinic.say("I want to book")).text.endswith(
         "Which day would you like to come in?"
     )
-    assert (await clinic.say("next Tuesday")).text == "What time would suit you?"
-    assert (await clinic.say("three thirty")).text == "Can I have your name, please?"
+    assert (await clinic.say("next Tuesday")).text == (
+        "On Tuesday, November 10 we have 9 am, 11 am or 2 pm free. Which time would you like?"
+    )
+    assert (await clinic.say("three thirty")).text == (
+        "Tuesday, November 10 at 3:30 pm is free. Can I have your name, please?"
+    )
     await clinic.say("this is Jane")
-    assert only_call(clinic).arguments == {"date": "2026-11-10", "time": "15:30", "name": "Jane"}
+    assert clinic.calls == [check(tuesday), check(tuesday, "15:30"), book(tuesday, "15:30", "Jane")]
 
 
 async def test_a_completed_booking_offers_nothing_more(clinic: Call) -> None:

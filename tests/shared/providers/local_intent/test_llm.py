@@ -92,12 +92,14 @@ def opening(scenario: Scenario) -> LLMContext:
     )
 
 
-async def converse(name: str, turns: list[str]) -> tuple[Recorder, Tools, LLMContext]:
+async def converse(
+    name: str, turns: list[str], today: date = TODAY
+) -> tuple[Recorder, Tools, LLMContext]:
     """Caller turns through user aggregator -> LLM -> assistant aggregator, tools registered."""
     scenario = scenarios.get(name)
     context = opening(scenario)
     pair = LLMContextAggregatorPair(context)
-    llm = LocalIntentLLMService(scenario=scenario, today=lambda: TODAY)
+    llm = LocalIntentLLMService(scenario=scenario, today=lambda: today)
     tools, recorder = Tools(llm, scenario), Recorder()
     frames: list[Frame] = []
     for turn in turns:
@@ -133,9 +135,40 @@ async def test_booking_through_the_pipeline_uses_the_fixed_clock() -> None:
         ["I'd like to book an appointment for tomorrow at 3 pm", "My name is John Smith"],
     )
     assert tools.calls == [
-        ("book_appointment", {"date": "2026-11-06", "time": "15:00", "name": "John Smith"})
+        ("check_availability", {"date": "2026-11-06", "time": "15:00"}),
+        ("book_appointment", {"date": "2026-11-06", "time": "15:00", "name": "John Smith"}),
     ]
-    assert tools.results[0]["confirmation"] in recorder.texts()[-1]
+    assert (
+        recorder.texts()[0] == "Friday, November 6 at 3 pm is free. Can I have your name, please?"
+    )
+    assert tools.results[-1]["confirmation"] in recorder.texts()[-1]
+
+
+async def test_a_closed_day_is_checked_and_an_alternative_booked_through_the_pipeline() -> None:
+    recorder, tools, _ = await converse(
+        "clinic_booking",
+        ["I'd like to book an appointment for tomorrow at 3pm.", "3 pm", "My name is John Smith."],
+        today=date(2026, 11, 21),  # a Saturday: tomorrow the clinic is closed
+    )
+    assert tools.calls == [
+        ("check_availability", {"date": "2026-11-22", "time": "15:00"}),
+        ("book_appointment", {"date": "2026-11-23", "time": "15:00", "name": "John Smith"}),
+    ]
+    offered, asked, booked = recorder.texts()
+    assert offered.startswith("Sorry, we're closed on Sunday, November 22.")
+    assert asked == "Sure, Monday, November 23 at 3 pm. Can I have your name, please?"
+    assert booked.startswith("You're booked, John Smith: Monday, November 23 at 3 pm.")
+
+
+async def test_a_check_that_passes_can_book_in_the_same_turn_through_the_pipeline() -> None:
+    recorder, tools, _ = await converse(
+        "clinic_booking", ["My name is John Smith and I'd like to book tomorrow at 3 pm"]
+    )
+    assert [name for name, _ in tools.calls] == ["check_availability", "book_appointment"]
+    assert recorder.texts() == [
+        "You're booked, John Smith: Friday, November 6 at 3 pm. "
+        f"Your confirmation code is {tools.results[-1]['confirmation']}."
+    ]
 
 
 async def test_goodbye_is_spoken_before_end_call_and_nothing_follows_it() -> None:
