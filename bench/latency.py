@@ -29,7 +29,7 @@ SPEECH = ROOT.parent / "shared" / "speech"
 # (bot, caller turns): every turn expects a spoken answer, so every turn is measured.
 FLOWS: list[tuple[str, list[Path]]] = [
     ("support-desk", [DEMO / "order_where.wav", DEMO / "order_number.wav", DEMO / "hours.wav"]),
-    ("clinic-booking", [DEMO / "book_tomorrow.wav", DEMO / "my_name.wav", DEMO / "hours.wav"]),
+    ("clinic-booking", [DEMO / "book_monday.wav", DEMO / "my_name.wav", DEMO / "hours.wav"]),
     (
         "support-desk",
         [

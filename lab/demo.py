@@ -20,7 +20,7 @@ from lab.local_server import RunningServer, start_server
 DEMO = Path(__file__).resolve().parents[1] / "datasets" / "demo"
 CALLS = [
     ("support-desk", ["order_where.wav", "order_number.wav", "goodbye.wav"]),
-    ("clinic-booking", ["book_tomorrow.wav", "my_name.wav", "goodbye.wav"]),
+    ("clinic-booking", ["book_monday.wav", "my_name.wav", "goodbye.wav"]),
 ]
 
 

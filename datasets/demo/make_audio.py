@@ -31,7 +31,7 @@ TURNS = {
     "order_where.wav": "Hi, I'd like to know where my order is.",
     "order_number.wav": "It's four five one two.",
     "goodbye.wav": "That's all, thank you. Goodbye.",
-    "book_tomorrow.wav": "I'd like to book an appointment for tomorrow at three pm.",
+    "book_monday.wav": "I'd like to book an appointment for Monday at three pm.",
     "my_name.wav": "My name is John Smith.",
     "hours.wav": "What are your opening hours?",
 }
