@@ -4,6 +4,10 @@ Pipecat's ``PiperTTSService`` downloads voices by name; this subclass of the pla
 takes the bundled voice instead. The base class aggregates the LLM's text sentence by sentence,
 so the caller hears the first sentence while later ones are still being written; each
 sentence's audio is resampled from 22.05 kHz to the transport's rate as it streams.
+
+Piper synthesizes a sentence whole, so a long sentence delays its first audio (~250 ms for
+25 words on two cores). A long sentence's first clause is synthesized on its own: the caller
+hears "Your order 4512," while the rest is being made.
 """
 
 from __future__ import annotations
@@ -18,6 +22,20 @@ from pipecat.services.tts_service import TTSService
 
 from shared.providers.local_piper.voice import piper_voice
 from shared.providers.spec import ProviderContext, ProviderSpec
+
+# A sentence this long is split after its first clause, if that clause is at least this long.
+LONG_SENTENCE_CHARS = 60
+MIN_CLAUSE_CHARS = 12
+
+
+def first_clause_apart(text: str) -> list[str]:
+    """``text`` as [first clause, rest] when it is long and has an early comma, else [text]."""
+    if len(text) < LONG_SENTENCE_CHARS:
+        return [text]
+    head, _, tail = text.partition(", ")
+    if not tail or not MIN_CLAUSE_CHARS <= len(head) <= len(text) // 2:
+        return [text]
+    return [f"{head},", tail]
 
 
 @dataclass
@@ -44,9 +62,10 @@ class LocalPiperTTSService(TTSService):
         return True
 
     async def _chunks(self, text: str) -> AsyncIterator[bytes]:
-        iterator: Iterator = iter(self._voice.synthesize(text))
-        while (chunk := await asyncio.to_thread(next, iterator, None)) is not None:
-            yield chunk.audio_int16_bytes
+        for part in first_clause_apart(text):
+            iterator: Iterator = iter(self._voice.synthesize(part))
+            while (chunk := await asyncio.to_thread(next, iterator, None)) is not None:
+                yield chunk.audio_int16_bytes
 
     async def run_tts(self, text: str, context_id: str) -> AsyncGenerator[Frame, None]:
         try:
