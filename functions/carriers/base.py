@@ -6,6 +6,8 @@ and :class:`~functions.carriers.guard.GuardedWebSocket` do the I/O.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -36,6 +38,10 @@ CLOSE_NAMES = {
 }
 
 
+# One media message carries at most a second of 16 kHz PCM16: anything bigger is not a frame.
+MAX_MEDIA_BYTES = 32000
+
+
 class ProtocolViolation(Exception):
     """The peer broke the protocol; the call ends with this close code and reason."""
 
@@ -43,6 +49,20 @@ class ProtocolViolation(Exception):
         super().__init__(reason)
         self.code = code
         self.reason = reason
+
+
+def check_base64_audio(payload: Any, *, bytes_per_sample: int) -> None:
+    """A media payload must be base64 of whole samples, at most a second of audio."""
+    if not isinstance(payload, str):
+        raise ProtocolViolation(CLOSE_INVALID_PAYLOAD, "media without a base64 'payload'")
+    if len(payload) > MAX_MEDIA_BYTES * 4 // 3 + 4:
+        raise ProtocolViolation(CLOSE_TOO_BIG, "media payload over 1 s of audio")
+    try:
+        audio = base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        raise ProtocolViolation(CLOSE_INVALID_PAYLOAD, "media payload is not base64") from None
+    if len(audio) % bytes_per_sample:
+        raise ProtocolViolation(CLOSE_INVALID_PAYLOAD, "media payload is not whole samples")
 
 
 @dataclass(frozen=True)
@@ -76,6 +96,8 @@ class CarrierProtocol(ABC):
     call_events: ClassVar[frozenset[str]]
     # Events that mean the caller hung up.
     hangup_events: ClassVar[frozenset[str]]
+    # Bytes per audio sample in a media payload (PCM16: 2, G.711 mu-law: 1).
+    bytes_per_sample: ClassVar[int] = 2
 
     @abstractmethod
     def parse_start(self, message: Mapping[str, Any], query: Mapping[str, str]) -> StartInfo:
@@ -85,9 +107,15 @@ class CarrierProtocol(ABC):
     def serializer(self, start: StartInfo) -> FrameSerializer:
         """The Pipecat serializer for this call's media."""
 
+    def media_payload(self, message: Mapping[str, Any]) -> Any:
+        """Where this protocol puts a media message's audio (Exotel and Twilio: ``media``)."""
+        media = message.get("media")
+        return media.get("payload") if isinstance(media, dict) else None
+
     def check(self, message: Mapping[str, Any]) -> None:
-        """Validate one in-call message beyond its event name (payload shape, sizes)."""
-        return None
+        """Validate one in-call message beyond its event name: media must be whole audio."""
+        if message["event"] == "media":
+            check_base64_audio(self.media_payload(message), bytes_per_sample=self.bytes_per_sample)
 
     def closing_message(self, by: str, code: int, reason: str) -> str | None:
         """What to send before the close frame (hang-up or error event), if the protocol has it."""

@@ -9,7 +9,6 @@ from typing import Any
 from pipecat.serializers.base_serializer import FrameSerializer
 
 from functions.carriers.base import CLOSE_NAMES, CarrierProtocol, StartInfo
-from functions.carriers.media import check_base64_audio
 from functions.serializers.dialler import DiallerFrameSerializer, DiallerStart
 from shared.calls import CallRequest
 
@@ -37,9 +36,8 @@ class DiallerProtocol(CarrierProtocol):
             DiallerFrameSerializer.InputParams(dialler_sample_rate=start.request.sample_rate),
         )
 
-    def check(self, message: Mapping[str, Any]) -> None:
-        if message["event"] == "media":
-            check_base64_audio(message.get("payload"), bytes_per_sample=2)
+    def media_payload(self, message: Mapping[str, Any]) -> Any:
+        return message.get("payload")
 
     def closing_message(self, by: str, code: int, reason: str) -> str | None:
         if by in ("bot", "timeout"):

@@ -19,7 +19,6 @@ from functions.carriers.base import (
     StartInfo,
     validated,
 )
-from functions.carriers.media import check_base64_audio
 from shared.calls import CallRequest
 
 SUPPORTED_RATES = frozenset({8000, 16000})
@@ -84,9 +83,3 @@ class ExotelProtocol(CarrierProtocol):
             start.request.call_id,
             params=ExotelFrameSerializer.InputParams(exotel_sample_rate=start.request.sample_rate),
         )
-
-    def check(self, message: Mapping[str, Any]) -> None:
-        if message["event"] == "media":
-            media = message.get("media")
-            payload = media.get("payload") if isinstance(media, dict) else None
-            check_base64_audio(payload, bytes_per_sample=2)

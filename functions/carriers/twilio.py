@@ -25,7 +25,6 @@ from functions.carriers.base import (
     StartInfo,
     validated,
 )
-from functions.carriers.media import check_base64_audio
 from shared.calls import CallRequest
 
 STREAM_TOKEN_TTL_S = 300
@@ -72,6 +71,7 @@ class TwilioProtocol(CarrierProtocol):
     pre_start_events = frozenset({"connected"})
     call_events = frozenset({"media", "dtmf", "mark", "stop"})
     hangup_events = frozenset({"stop"})
+    bytes_per_sample = 1  # G.711 mu-law
 
     def __init__(self, stream_secret: str | None = None) -> None:
         self._stream_secret = stream_secret
@@ -108,9 +108,3 @@ class TwilioProtocol(CarrierProtocol):
             start.request.call_id,
             params=TwilioFrameSerializer.InputParams(auto_hang_up=False),
         )
-
-    def check(self, message: Mapping[str, Any]) -> None:
-        if message["event"] == "media":
-            media = message.get("media")
-            payload = media.get("payload") if isinstance(media, dict) else None
-            check_base64_audio(payload, bytes_per_sample=1)

@@ -171,3 +171,26 @@ GOODBYE_KEYWORDS = (
     *("have a nice day", "have a good day", "hang up", "i'm done"),
 )
 THANKS_EXAMPLES = ("Thank you", "Thanks a lot", "Great, thanks", "Perfect, thank you very much")
+
+
+def courtesy_intents(*, help_reply: str, goodbye_reply: str) -> tuple[Intent, ...]:
+    """The intents every scenario has: asking what the bot can do, thanks, and goodbye."""
+    return (
+        Intent(
+            name="help",
+            examples=("Hello", "Hi there", "What can you do?", "Can you help me?", "I need help"),
+            reply=help_reply,
+        ),
+        Intent(
+            name="thanks",
+            examples=THANKS_EXAMPLES,
+            reply="You're welcome! Is there anything else I can help with?",
+        ),
+        Intent(
+            name="goodbye",
+            examples=GOODBYE_EXAMPLES,
+            keywords=GOODBYE_KEYWORDS,
+            reply=goodbye_reply,
+            ends_call=True,
+        ),
+    )

@@ -13,13 +13,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from shared.scenarios.base import (
-    GOODBYE_EXAMPLES,
-    GOODBYE_KEYWORDS,
-    THANKS_EXAMPLES,
     Intent,
     Knowledge,
     Scenario,
     Slot,
+    courtesy_intents,
 )
 from shared.scenarios.tools import tool
 
@@ -223,22 +221,8 @@ SCENARIO = Scenario(
             follow_up="book_appointment",
             offers=_offers,
         ),
-        Intent(
-            name="help",
-            examples=("Hello", "Hi there", "What can you do?", "Can you help me?", "I need help"),
-            reply=HELP,
-        ),
-        Intent(
-            name="thanks",
-            examples=THANKS_EXAMPLES,
-            reply="You're welcome! Is there anything else I can help with?",
-        ),
-        Intent(
-            name="goodbye",
-            examples=GOODBYE_EXAMPLES,
-            keywords=GOODBYE_KEYWORDS,
-            reply="Thank you for calling Riverside Family Clinic. Goodbye!",
-            ends_call=True,
+        *courtesy_intents(
+            help_reply=HELP, goodbye_reply="Thank you for calling Riverside Family Clinic. Goodbye!"
         ),
     ),
     knowledge=(

@@ -15,13 +15,11 @@ from datetime import date
 from typing import Any, Literal
 
 from shared.scenarios.base import (
-    GOODBYE_EXAMPLES,
-    GOODBYE_KEYWORDS,
-    THANKS_EXAMPLES,
     Intent,
     Knowledge,
     Scenario,
     Slot,
+    courtesy_intents,
 )
 from shared.scenarios.tools import tool
 
@@ -191,23 +189,7 @@ SCENARIO = Scenario(
             ),
             reply=_ticket_reply,
         ),
-        Intent(
-            name="help",
-            examples=("Hello", "Hi there", "What can you do?", "Can you help me?", "I need help"),
-            reply=HELP,
-        ),
-        Intent(
-            name="thanks",
-            examples=THANKS_EXAMPLES,
-            reply="You're welcome! Is there anything else I can help with?",
-        ),
-        Intent(
-            name="goodbye",
-            examples=GOODBYE_EXAMPLES,
-            keywords=GOODBYE_KEYWORDS,
-            reply="Thanks for calling Acme Voice. Goodbye!",
-            ends_call=True,
-        ),
+        *courtesy_intents(help_reply=HELP, goodbye_reply="Thanks for calling Acme Voice. Goodbye!"),
     ),
     knowledge=(
         Knowledge(
