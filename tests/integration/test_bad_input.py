@@ -164,7 +164,8 @@ async def test_bad_input_never_hurts_a_healthy_call(
             "dialler",
             server.ws("/ws/dialler"),
             [demo_audio / "hours.wav", demo_audio / "goodbye.wav"],
-            bot="support-desk",
+            bot=None,  # found by the dialled number, as a DID call would be
+            to="+1 555 0100 100",
             call_id="healthy-beside-bad-input",
         )
     )
@@ -186,5 +187,6 @@ async def test_bad_input_never_hurts_a_healthy_call(
     assert report.close_code == 1000
     assert len(report.turns) == 2 and all(turn.v2v_ms for turn in report.turns)
     healthy_result = server.result("healthy-beside-bad-input")
+    assert healthy_result["bot_id"] == "support-desk"
     assert healthy_result["disconnected_by"] == "bot"
     assert any(call["name"] == "end_call" for call in healthy_result["tool_calls"])
