@@ -1,19 +1,22 @@
 # Two commands do all the set-up on a fresh machine with Python 3.11 and pip:
 #   make demo   install, start the server, place two real calls offline, print them, stop
-#   make test   install, lint, type-check and run the whole test suite
+#   make test   install, lint, type-check and run the whole test suite (what .ci/run runs)
 SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
 export UV_LINK_MODE := copy
 UV_VERSION := 0.13.8
-UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+# uv from PATH, else as a module of the Python that pip installed it into (no script-dir guess).
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 
-.PHONY: install demo test lint typecheck serve bench-latency
+.PHONY: uv install demo test lint typecheck serve bench-latency
 
-$(UV):
-	@echo "installing uv $(UV_VERSION) with pip..."
-	python3 -m pip install --user --quiet --progress-bar on "uv==$(UV_VERSION)"
+uv:
+	@$(UV) --version >/dev/null 2>&1 || { \
+		echo "installing uv $(UV_VERSION) with pip..."; \
+		python3 -m pip install --user --progress-bar on "uv==$(UV_VERSION)"; }
 
-.venv/.synced: $(UV) pyproject.toml uv.lock
+.venv/.synced: pyproject.toml uv.lock
+	@$(MAKE) --no-print-directory uv
 	$(UV) sync --frozen --python 3.11
 	@touch $@
 
