@@ -4,6 +4,8 @@
 SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
 export UV_LINK_MODE := copy
+# Trust the machine's certificate store, as pip does (TLS-inspecting proxies, private CAs).
+export UV_SYSTEM_CERTS := 1
 UV_VERSION := 0.13.8
 # uv from PATH, else as a module of the Python that pip installed it into (no script-dir guess).
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
