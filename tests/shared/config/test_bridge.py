@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import threading
 import time
@@ -22,6 +23,7 @@ from pydantic import SecretStr
 from shared.config.bot import BotConfig
 from shared.config.bridge import BridgeBotSource, BridgeUnavailableError
 from shared.config.source import BotConfigError, BotNotFoundError
+from shared.results import CallResult
 
 CANARY = "canary-token-7f3a9c"
 OPENAPI = Path(__file__).resolve().parents[3] / "docs" / "bridge-openapi.yaml"
@@ -246,9 +248,30 @@ async def test_concurrent_lookups_share_one_request(
     assert bridge.requests == ["/v1/bots/alpha"]
 
 
-def test_openapi_embeds_the_current_botconfig_schema() -> None:
+def schema_components() -> dict[str, Any]:
+    """The models as OpenAPI components: ``$defs`` hoisted beside them, refs pointing there."""
+    components: dict[str, Any] = {}
+    for model in (BotConfig, CallResult):
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(schema.pop("$defs", {}))
+        components[model.__name__] = schema
+    return components
+
+
+def test_openapi_embeds_the_current_model_schemas() -> None:
     document = yaml.safe_load(OPENAPI.read_text(encoding="utf-8"))
     assert document["openapi"].startswith("3.1")
-    assert document["components"]["schemas"]["BotConfig"] == BotConfig.model_json_schema()
+    embedded = document["components"]["schemas"]
+    assert embedded == schema_components()
+    # Put back together, the embedded BotConfig is exactly what the code validates against.
+    as_defs = json.loads(json.dumps(embedded).replace("#/components/schemas/", "#/$defs/"))
+    bot_config = as_defs["BotConfig"] | {
+        "$defs": {name: as_defs[name] for name in ("Limits", "ProviderSpec", "TurnTaking")}
+    }
+    assert bot_config == BotConfig.model_json_schema()
     for path in ("/v1/bots/{bot_id}", "/v1/numbers/{number}/bot", "/v1/call-results"):
         assert path in document["paths"]
+
+
+if __name__ == "__main__":  # prints the generated block for docs/bridge-openapi.yaml
+    print(yaml.safe_dump({"schemas": schema_components()}, sort_keys=False, width=100), end="")
