@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
-import threading
 import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 import yaml
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
 from loguru import logger
 from pydantic import SecretStr
 
@@ -24,91 +18,16 @@ from shared.config.bot import BotConfig
 from shared.config.bridge import BridgeBotSource, BridgeUnavailableError
 from shared.config.source import BotConfigError, BotNotFoundError
 from shared.results import CallResult
+from tests.fakes.bridge import FakeBridge, bot, running_bridge
 
 CANARY = "canary-token-7f3a9c"
 OPENAPI = Path(__file__).resolve().parents[3] / "docs" / "bridge-openapi.yaml"
 
 
-def bot(bot_id: str, **changes: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "id": bot_id,
-        "name": f"Bot {bot_id}",
-        "scenario": "support_desk",
-        "greeting": "Hello.",
-        "dids": ["+91 80 4000 1000"] if bot_id == "alpha" else [],
-    }
-    return body | changes
-
-
-@dataclass
-class FakeBridge:
-    """The bridge's two GETs, answering per ``mode`` (ok | error | hang) until ``stop``."""
-
-    port: int
-    bots: dict[str, dict[str, Any]] = field(default_factory=dict)
-    mode: str = "ok"
-    requests: list[str] = field(default_factory=list)
-    auth: list[str | None] = field(default_factory=list)
-    server: uvicorn.Server | None = None
-    thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def app(self) -> FastAPI:
-        app = FastAPI()
-
-        async def answer(request: Request, body: dict[str, Any] | None) -> JSONResponse:
-            self.requests.append(request.url.path)
-            self.auth.append(request.headers.get("authorization"))
-            # Polled: ``mode`` is flipped from the test's thread, which has its own event loop.
-            while self.mode == "hang":  # noqa: ASYNC110
-                await asyncio.sleep(0.02)
-            if self.mode == "error":
-                return JSONResponse({"detail": "boom"}, status_code=500)
-            if body is None:
-                return JSONResponse({"detail": "no such bot"}, status_code=404)
-            return JSONResponse(body)
-
-        @app.get("/v1/bots/{bot_id}")
-        async def by_id(bot_id: str, request: Request) -> JSONResponse:
-            return await answer(request, self.bots.get(bot_id))
-
-        @app.get("/v1/numbers/{digits}/bot")
-        async def by_number(digits: str, request: Request) -> JSONResponse:
-            found = [b for b in self.bots.values() if digits in BotConfig(**b).dids]
-            return await answer(request, found[0] if found else None)
-
-        return app
-
-    def start(self) -> None:
-        config = uvicorn.Config(self.app(), host="127.0.0.1", port=self.port, log_level="error")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 5
-        while not self.server.started:
-            assert time.monotonic() < deadline, "fake bridge did not start"
-            time.sleep(0.01)
-
-    def stop(self) -> None:
-        self.mode = "ok"
-        if self.server is not None and self.thread is not None:
-            self.server.should_exit = True
-            self.thread.join(timeout=5)
-        self.server = self.thread = None
-
-
 @pytest.fixture
 def bridge() -> Iterator[FakeBridge]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    fake = FakeBridge(port, bots={"alpha": bot("alpha"), "beta": bot("beta")})
-    fake.start()
-    yield fake
-    fake.stop()
+    with running_bridge({"alpha": bot("alpha"), "beta": bot("beta")}) as fake:
+        yield fake
 
 
 @pytest.fixture
