@@ -27,6 +27,7 @@ def create_app(settings: Settings | None = None, *, preload: bool = True) -> Fas
         finally:
             if loading is not None and not loading.done():
                 loading.cancel()
+            await state.close()
 
     app = FastAPI(title="VoxCore", version="0.1.0", lifespan=lifespan)
     app.state.voxcore = state

@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     twilio_auth_token: SecretStr | None = Field(None, validation_alias="TWILIO_AUTH_TOKEN")
     public_url: str | None = Field(None, description="https://host the carriers reach us at")
     handshake_timeout_s: float = Field(10.0, gt=0)
+    bridge_url: str | None = Field(None, description="the bridge's base URL; unset: YAML bots")
+    bridge_token: SecretStr | None = Field(None, description="Bearer token for the bridge")
+    bridge_timeout_s: float = Field(2.0, gt=0)
+    bridge_ttl_s: float = Field(30.0, ge=0)
+    bridge_stale_if_error_s: float = Field(3600.0, ge=0)
     max_message_bytes: int = Field(64 * 1024, ge=1024)
 
 

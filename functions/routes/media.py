@@ -29,7 +29,7 @@ from functions.carriers.guard import GuardedWebSocket
 from functions.carriers.twilio import TwilioProtocol
 from functions.state import AppState
 from shared.config.bot import BotConfig
-from shared.config.source import BotNotFoundError
+from shared.config.source import BotConfigError, BotNotFoundError
 from shared.results import CallResult, DisconnectedBy, now
 from shared.scenarios import get as get_scenario
 from shared.tracker import CapacityFullError
@@ -63,13 +63,13 @@ async def read_start(
     return None
 
 
-def find_bot(state: AppState, start: StartInfo) -> BotConfig:
+async def find_bot(state: AppState, start: StartInfo) -> BotConfig:
     request = start.request
     if request.bot_id:
-        return state.bots.by_id(request.bot_id)
+        return await state.bots.by_id(request.bot_id)
     if not request.to_number:
         raise BotNotFoundError("no bot named and no dialled number to look one up")
-    return state.bots.by_number(request.to_number)
+    return await state.bots.by_number(request.to_number)
 
 
 def unstarted_result(start: StartInfo, by: DisconnectedBy, code: int, reason: str) -> CallResult:
@@ -123,9 +123,9 @@ async def serve_call(
     request = start.request
     guard.call_id = request.call_id
     try:
-        bot = find_bot(state, start)
+        bot = await find_bot(state, start)
         scenario = get_scenario(bot.scenario)
-    except LookupError as error:
+    except (LookupError, BotConfigError) as error:
         reason = str(error.args[0]) if error.args else type(error).__name__
         logger.warning(f"call {request.call_id} ({protocol.kind}): refused: {reason}")
         guard.end(CLOSE_POLICY, reason, "refused")

@@ -16,7 +16,7 @@ from loguru import logger
 
 from functions.carriers.twilio import stream_token
 from functions.state import AppState
-from shared.config.source import BotNotFoundError
+from shared.config.source import BotConfigError
 
 router = APIRouter()
 
@@ -56,8 +56,8 @@ async def twilio_voice(request: Request) -> Response:
         return Response("CallSid is required", status_code=400)
     bot_id = request.query_params.get("bot")
     try:
-        bot = state.bots.by_id(bot_id) if bot_id else state.bots.by_number(dialled)
-    except BotNotFoundError as error:
+        bot = await state.bots.by_id(bot_id) if bot_id else await state.bots.by_number(dialled)
+    except (LookupError, BotConfigError) as error:
         logger.warning(f"call {call_sid} (twilio): refused: {error}")
         return say_and_hang_up("Sorry, this number is not in service.")
     base = state.settings.public_url or str(request.base_url)

@@ -23,9 +23,10 @@ class BotConfigError(ValueError):
 
 
 class BotSource(Protocol):
-    def by_id(self, bot_id: str) -> BotConfig: ...
-    def by_number(self, dialled: str) -> BotConfig: ...
-    def list(self) -> list[BotConfig]: ...
+    """Where a call finds its bot: the embedded YAML directory or the bridge's REST API."""
+
+    async def by_id(self, bot_id: str) -> BotConfig: ...
+    async def by_number(self, dialled: str) -> BotConfig: ...
 
 
 def describe_validation_error(origin: str, error: ValidationError) -> str:
@@ -96,13 +97,13 @@ class DirectoryBotSource:
     def list(self) -> list[BotConfig]:
         return self._refresh()
 
-    def by_id(self, bot_id: str) -> BotConfig:
+    async def by_id(self, bot_id: str) -> BotConfig:
         for bot in self._refresh():
             if bot.id == bot_id:
                 return bot
         raise BotNotFoundError(f"unknown bot {bot_id!r}")
 
-    def by_number(self, dialled: str) -> BotConfig:
+    async def by_number(self, dialled: str) -> BotConfig:
         number = normalize_number(dialled)
         for bot in self._refresh():
             if number and number in bot.dids:

@@ -24,24 +24,24 @@ def write(directory: Path, name: str, text: str) -> Path:
     return path
 
 
-def test_new_and_edited_bots_are_picked_up_without_restart(tmp_path: Path) -> None:
+async def test_new_and_edited_bots_are_picked_up_without_restart(tmp_path: Path) -> None:
     source = DirectoryBotSource(tmp_path)
     with pytest.raises(BotNotFoundError):
-        source.by_id("alpha")
+        await source.by_id("alpha")
     path = write(tmp_path, "alpha.yaml", BOT.format(id="alpha", did="+1 555 0100"))
-    assert source.by_id("alpha").greeting == "Hello."
+    assert (await source.by_id("alpha")).greeting == "Hello."
     path.write_text(path.read_text().replace("Hello.", "Hi there."))
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000))
-    assert source.by_id("alpha").greeting == "Hi there."
+    assert (await source.by_id("alpha")).greeting == "Hi there."
 
 
-def test_dialled_numbers_match_whatever_their_formatting(tmp_path: Path) -> None:
+async def test_dialled_numbers_match_whatever_their_formatting(tmp_path: Path) -> None:
     write(tmp_path, "alpha.yaml", BOT.format(id="alpha", did="+91 80-4000-1000"))
     source = DirectoryBotSource(tmp_path)
-    assert source.by_number("+918040001000").id == "alpha"
-    assert source.by_number("918040001000").id == "alpha"
+    assert (await source.by_number("+918040001000")).id == "alpha"
+    assert (await source.by_number("918040001000")).id == "alpha"
     with pytest.raises(BotNotFoundError, match="no bot is assigned"):
-        source.by_number("+15550000000")
+        await source.by_number("+15550000000")
 
 
 def test_a_broken_file_is_named_and_the_others_keep_working(tmp_path: Path) -> None:
