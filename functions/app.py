@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,6 +12,8 @@ from fastapi import FastAPI
 from functions.routes import health, media, twilio_voice
 from functions.state import AppState
 from shared.settings import Settings, get_settings
+
+SHUTDOWN_DELIVERY_S = 5.0
 
 
 def create_app(settings: Settings | None = None, *, preload: bool = True) -> FastAPI:
@@ -22,11 +25,18 @@ def create_app(settings: Settings | None = None, *, preload: bool = True) -> Fas
         loading = asyncio.create_task(state.load()) if preload else None
         if loading is None:
             state.ready.set()
+        stop = asyncio.Event()
+        delivering = asyncio.create_task(state.delivery.run_forever(stop))
         try:
             yield
         finally:
             if loading is not None and not loading.done():
                 loading.cancel()
+            stop.set()
+            await delivering
+            # What is due now gets one more try; what fails stays in the outbox for next time.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(state.delivery.run_once(), SHUTDOWN_DELIVERY_S)
             await state.close()
 
     app = FastAPI(title="VoxCore", version="0.1.0", lifespan=lifespan)

@@ -10,8 +10,11 @@ from loguru import logger
 
 from shared.config.bridge import BridgeBotSource
 from shared.config.source import BotSource, DirectoryBotSource
+from shared.outbox.sinks import HttpSink, JsonlSink, Sink
+from shared.outbox.store import SqliteOutbox
+from shared.outbox.worker import OutboxWorker
 from shared.providers import registry
-from shared.results import JsonlResultSink
+from shared.results import CallResult
 from shared.settings import Settings
 from shared.tracker import InProcessCallTracker
 
@@ -24,13 +27,16 @@ class AppState:
     defaults: DirectoryBotSource
     bots: BotSource
     tracker: InProcessCallTracker
-    results: JsonlResultSink
+    outbox: SqliteOutbox
+    delivery: OutboxWorker
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     load_seconds: float | None = None
     load_error: str | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AppState:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        outbox = SqliteOutbox(settings.data_dir / "outbox.sqlite")
         defaults = DirectoryBotSource(settings.bots_dir)
         bots: BotSource = defaults
         if settings.bridge_url:
@@ -46,7 +52,8 @@ class AppState:
             defaults=defaults,
             bots=bots,
             tracker=InProcessCallTracker(settings.max_concurrent_calls),
-            results=JsonlResultSink(settings.data_dir / "results.jsonl"),
+            outbox=outbox,
+            delivery=OutboxWorker(outbox, results_sink(settings)),
         )
 
     @property
@@ -68,9 +75,17 @@ class AppState:
         self.load_seconds = time.perf_counter() - started
         logger.info(f"models ready in {self.load_seconds:.2f} s ({len(specs)} providers)")
 
+    async def record(self, result: CallResult) -> None:
+        """Write a call's result durably, before its slot is released; delivery comes later."""
+        key = f"call_result:{result.call_id}"
+        await asyncio.to_thread(self.outbox.enqueue, "call_result", key, result)
+
     async def close(self) -> None:
         if isinstance(self.bots, BridgeBotSource):
             await self.bots.aclose()
+        if isinstance(self.delivery.sink, HttpSink):
+            await self.delivery.sink.aclose()
+        self.outbox.close()
 
     async def load(self) -> None:
         """Preload, then turn ready; a failure is logged and reported by ``/ready``."""
@@ -81,3 +96,11 @@ class AppState:
             logger.exception(f"model preload failed; the server stays not-ready: {error}")
             return
         self.ready.set()
+
+
+def results_sink(settings: Settings) -> Sink:
+    """The bridge (signed) when one is configured with a secret, else ``results.jsonl``."""
+    if settings.bridge_url and settings.bridge_secret:
+        url = f"{settings.bridge_url.rstrip('/')}/v1/call-results"
+        return HttpSink(url, settings.bridge_secret)
+    return JsonlSink(settings.data_dir / "results.jsonl")

@@ -1,4 +1,4 @@
-"""``CallResult``: what a call leaves behind, written before its slot is released."""
+"""``CallResult``: what a call leaves behind, written to the outbox before its slot is released."""
 
 from __future__ import annotations
 
@@ -56,21 +56,14 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-class JsonlResultSink:
-    """The embedded default sink: one JSON line per call, appended and flushed."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def write(self, result: CallResult) -> Path:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        line = result.model_dump_json()
-        with self.path.open("a", encoding="utf-8") as file:
-            file.write(line + "\n")
-        return self.path
-
-
 def read_results(path: Path) -> list[dict[str, Any]]:
+    """Call results from a ``results.jsonl`` the outbox wrote (at least once: deduped by key)."""
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    seen: dict[str, dict[str, Any]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line:
+            entry = json.loads(line)
+            if entry["kind"] == "call_result":
+                seen.setdefault(entry["idempotency_key"], entry["payload"])
+    return list(seen.values())

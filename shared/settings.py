@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     handshake_timeout_s: float = Field(10.0, gt=0)
     bridge_url: str | None = Field(None, description="the bridge's base URL; unset: YAML bots")
     bridge_token: SecretStr | None = Field(None, description="Bearer token for the bridge")
+    bridge_secret: SecretStr | None = Field(
+        None, description="signs call results sent to the bridge (docs/results-delivery.md)"
+    )
     bridge_timeout_s: float = Field(2.0, gt=0)
     bridge_ttl_s: float = Field(30.0, ge=0)
     bridge_stale_if_error_s: float = Field(3600.0, ge=0)

@@ -60,9 +60,9 @@ def serve(argv: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    commands = {"serve": serve, "call": _call, "demo": _demo}
+    commands = {"serve": serve, "call": _call, "demo": _demo, "outbox": _outbox}
     if not args or args[0] not in commands:
-        print("usage: voxcore {serve,call,demo} [options]   (voxcore COMMAND --help)")
+        print("usage: voxcore {serve,call,demo,outbox} [options]   (voxcore COMMAND --help)")
         return 0 if args[:1] in (["-h"], ["--help"]) else 2
     return commands[args[0]](args[1:])
 
@@ -77,3 +77,9 @@ def _demo(argv: list[str]) -> int:
     from lab.demo import main as demo_main
 
     return demo_main(argv)
+
+
+def _outbox(argv: list[str]) -> int:
+    from shared.outbox.cli import main as outbox_main
+
+    return outbox_main(argv)

@@ -129,7 +129,7 @@ async def serve_call(
         reason = str(error.args[0]) if error.args else type(error).__name__
         logger.warning(f"call {request.call_id} ({protocol.kind}): refused: {reason}")
         guard.end(CLOSE_POLICY, reason, "refused")
-        state.results.write(unstarted_result(start, "refused", CLOSE_POLICY, reason))
+        await state.record(unstarted_result(start, "refused", CLOSE_POLICY, reason))
         return
     try:
         await state.tracker.reserve(request.call_id)
@@ -151,9 +151,11 @@ async def serve_call(
         guard.end(CLOSE_INTERNAL, "internal error", "error")
         result = unstarted_result(start, "error", CLOSE_INTERNAL, "internal error")
     finally:
-        if result is not None:
-            state.results.write(result)
-        await state.tracker.release(request.call_id)
+        try:
+            if result is not None:
+                await state.record(result)
+        finally:
+            await state.tracker.release(request.call_id)
         logger.info(
             f"call {request.call_id} ended: {guard.ending.reason if guard.ending else 'unknown'}"
         )

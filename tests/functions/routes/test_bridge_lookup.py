@@ -37,10 +37,10 @@ def test_unknown_and_unreachable_bots_are_refused_with_the_reason(tmp_path: Path
     with running_bridge({"alpha": bot("alpha")}) as bridge:
         settings = Settings(data_dir=tmp_path, bridge_url=bridge.url, bridge_timeout_s=0.5)
         with TestClient(create_app(settings, preload=False)) as client:
-            code, reason = refusal(client, bot="ghost")
+            code, reason = refusal(client, bot="ghost", call_id="call-ghost")
             assert (code, "the bridge has no bot 'ghost'") == (1008, reason[:29])
             bridge.stop()
-            code, reason = refusal(client, bot="never-seen")
+            code, reason = refusal(client, bot="never-seen", call_id="call-unseen")
             assert code == 1008
             assert reason.startswith("bridge unreachable and bot 'never-seen' never fetched")
     results = read_results(tmp_path / "results.jsonl")
