@@ -8,15 +8,21 @@ from dataclasses import dataclass, field
 
 from loguru import logger
 
+from functions.call.recorder import CallRecorder
 from shared.config.bridge import BridgeBotSource
 from shared.config.source import BotSource, DirectoryBotSource
-from shared.outbox.sinks import HttpSink, JsonlSink, Sink
+from shared.outbox.sinks import HttpSink, JsonlSink, RoutingSink, Sink
 from shared.outbox.store import SqliteOutbox
 from shared.outbox.worker import OutboxWorker
 from shared.providers import registry
 from shared.results import CallResult
 from shared.settings import Settings
+from shared.storage import RecordingStore, recording_key, store_from_settings
+from shared.storage.uploads import RECORDING, RecordingUploadSink, spool_recording
 from shared.tracker import InProcessCallTracker
+
+# How long a finished call may take to hand over its recording.
+RECORDING_WAIT_S = 5.0
 
 
 @dataclass
@@ -29,6 +35,7 @@ class AppState:
     tracker: InProcessCallTracker
     outbox: SqliteOutbox
     delivery: OutboxWorker
+    recordings: RecordingStore
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     load_seconds: float | None = None
     load_error: str | None = None
@@ -37,6 +44,7 @@ class AppState:
     def from_settings(cls, settings: Settings) -> AppState:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         outbox = SqliteOutbox(settings.data_dir / "outbox.sqlite")
+        recordings = recording_store(settings)
         defaults = DirectoryBotSource(settings.bots_dir)
         bots: BotSource = defaults
         if settings.bridge_url:
@@ -53,7 +61,16 @@ class AppState:
             bots=bots,
             tracker=InProcessCallTracker(settings.max_concurrent_calls),
             outbox=outbox,
-            delivery=OutboxWorker(outbox, results_sink(settings)),
+            delivery=OutboxWorker(
+                outbox,
+                RoutingSink(
+                    {
+                        "call_result": results_sink(settings),
+                        RECORDING: RecordingUploadSink(recordings),
+                    }
+                ),
+            ),
+            recordings=recordings,
         )
 
     @property
@@ -80,11 +97,39 @@ class AppState:
         key = f"call_result:{result.call_id}"
         await asyncio.to_thread(self.outbox.enqueue, "call_result", key, result)
 
+    async def keep_recording(self, result: CallResult, recorder: CallRecorder) -> str | None:
+        """Spool the call's WAV and queue its upload; return where it will be stored."""
+        try:
+            async with asyncio.timeout(RECORDING_WAIT_S):
+                wav = await recorder.wav()
+        except TimeoutError:
+            logger.warning(f"call {result.call_id}: no recording (the pipeline never ran)")
+            return None
+        key = recording_key(
+            result.tenant or "default", result.bot_id or "-", result.started_at, result.call_id
+        )
+        metadata = {
+            "call_id": result.call_id,
+            "bot": result.bot_id or "",
+            "tenant": result.tenant or "",
+        }
+        spool = self.settings.data_dir / "spool"
+        payload = await asyncio.to_thread(
+            spool_recording, spool, result.call_id, key, wav, metadata
+        )
+        await asyncio.to_thread(
+            self.outbox.enqueue, RECORDING, f"recording:{result.call_id}", payload
+        )
+        return self.recordings.location(key)
+
     async def close(self) -> None:
         if isinstance(self.bots, BridgeBotSource):
             await self.bots.aclose()
-        if isinstance(self.delivery.sink, HttpSink):
-            await self.delivery.sink.aclose()
+        sink = self.delivery.sink
+        if isinstance(sink, RoutingSink):
+            results = sink.routes["call_result"]
+            if isinstance(results, HttpSink):
+                await results.aclose()
         self.outbox.close()
 
     async def load(self) -> None:
@@ -96,6 +141,17 @@ class AppState:
             logger.exception(f"model preload failed; the server stays not-ready: {error}")
             return
         self.ready.set()
+
+
+def recording_store(settings: Settings) -> RecordingStore:
+    return store_from_settings(
+        directory=settings.data_dir / "recordings",
+        bucket=settings.recordings_bucket,
+        endpoint_url=settings.s3_endpoint_url,
+        region=settings.s3_region,
+        access_key=settings.s3_access_key,
+        secret_key=settings.s3_secret_key,
+    )
 
 
 def results_sink(settings: Settings) -> Sink:

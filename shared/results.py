@@ -50,6 +50,7 @@ class CallResult(BaseModel):
     transcript: list[TranscriptTurn] = Field(default_factory=list)
     tool_calls: list[ToolCallRecord] = Field(default_factory=list)
     latency: list[TurnLatency] = Field(default_factory=list)
+    recording: str | None = None
 
 
 def now() -> datetime:

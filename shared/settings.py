@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     bridge_secret: SecretStr | None = Field(
         None, description="signs call results sent to the bridge (docs/results-delivery.md)"
     )
+    recordings_bucket: str | None = Field(None, description="S3 bucket; unset: data_dir")
+    s3_endpoint_url: str | None = Field(None, description="MinIO, Spaces, ...; unset: AWS")
+    s3_region: str = "us-east-1"
+    s3_access_key: SecretStr | None = None
+    s3_secret_key: SecretStr | None = None
     bridge_timeout_s: float = Field(2.0, gt=0)
     bridge_ttl_s: float = Field(30.0, ge=0)
     bridge_stale_if_error_s: float = Field(3600.0, ge=0)

@@ -28,6 +28,7 @@ from pipecat.transports.websocket.fastapi import (
     FastAPIWebsocketTransport,
 )
 
+from functions.call.recorder import CallRecorder
 from functions.call.speech import BotSpeechObserver
 from functions.call.turns import turn_strategies
 from shared.config.bot import BotConfig, TurnTaking
@@ -48,6 +49,7 @@ class CallPipeline:
     assistant: LLMAssistantAggregator
     latency: UserBotLatencyObserver
     speech: BotSpeechObserver
+    recorder: CallRecorder | None
 
 
 def vad_analyzer(turn: TurnTaking, sample_rate: int) -> SileroVADAnalyzer:
@@ -100,7 +102,12 @@ def build_pipeline(
     )
     latency = UserBotLatencyObserver()
     speech = BotSpeechObserver()
-    pipeline = Pipeline([transport.input(), stt, user, llm, tts, transport.output(), assistant])
+    recorder = CallRecorder(sample_rate) if bot.recording else None
+    # After the output transport, which passes bot audio on as the caller hears it.
+    recording = [recorder.processor] if recorder else []
+    pipeline = Pipeline(
+        [transport.input(), stt, user, llm, tts, transport.output(), *recording, assistant]
+    )
     worker = PipelineWorker(
         pipeline,
         params=PipelineParams(
@@ -114,4 +121,4 @@ def build_pipeline(
         # The session enforces the bot's own limits; the worker must not cut a quiet call.
         idle_timeout_secs=None,
     )
-    return CallPipeline(worker, transport, context, llm, user, assistant, latency, speech)
+    return CallPipeline(worker, transport, context, llm, user, assistant, latency, speech, recorder)

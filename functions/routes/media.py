@@ -146,6 +146,9 @@ async def serve_call(
         caller = request.from_number or "-"
         logger.info(f"call {request.call_id} ({protocol.kind}): bot {bot.id} from {caller}")
         result = await session.run()
+        if call.recorder is not None:
+            location = await state.keep_recording(result, call.recorder)
+            result = result.model_copy(update={"recording": location})
     except Exception as error:
         logger.exception(f"call {request.call_id}: could not run: {error}")
         guard.end(CLOSE_INTERNAL, "internal error", "error")

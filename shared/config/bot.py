@@ -62,6 +62,7 @@ class BotConfig(BaseModel):
     stt: ProviderSpec = ProviderSpec(kind="stt", name="local-whisper")
     llm: ProviderSpec = ProviderSpec(kind="llm", name="local-intent")
     tts: ProviderSpec = ProviderSpec(kind="tts", name="local-piper")
+    recording: bool = True
     limits: Limits = Field(default_factory=Limits)
     turn: TurnTaking = Field(default_factory=TurnTaking)
 

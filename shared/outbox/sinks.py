@@ -137,3 +137,16 @@ class JsonlSink:
             file.write(line + "\n")
             file.flush()
             os.fsync(file.fileno())
+
+
+class RoutingSink:
+    """Delivers each message by its kind: call results to the bridge, recordings to storage."""
+
+    def __init__(self, routes: dict[str, Sink]) -> None:
+        self.routes = routes
+
+    async def deliver(self, message: OutboxMessage) -> None:
+        sink = self.routes.get(message.kind)
+        if sink is None:
+            raise DeliveryError(f"no sink for messages of kind {message.kind!r}", retryable=False)
+        await sink.deliver(message)

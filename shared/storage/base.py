@@ -28,6 +28,10 @@ class StorageRejected(StorageError):
 class RecordingStore(Protocol):
     """Where finished call recordings go."""
 
+    def location(self, key: str) -> str:
+        """Where ``key`` is (or will be) stored: known before the upload finishes."""
+        ...
+
     async def put(self, key: str, wav: bytes, metadata: dict[str, str]) -> str:
         """Store ``wav`` under ``key`` (a ``recording_key``) and return its location."""
         ...

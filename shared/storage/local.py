@@ -34,6 +34,9 @@ class LocalRecordingStore:
 
     directory: Path
 
+    def location(self, key: str) -> str:
+        return str(self._path(key))
+
     async def put(self, key: str, wav: bytes, metadata: dict[str, str]) -> str:
         target = self._path(key)
         try:

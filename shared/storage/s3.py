@@ -58,9 +58,16 @@ class S3RecordingStore:
         )
         self._client = session.client("s3", endpoint_url=self.endpoint_url, config=config)
 
+    def _full_key(self, key: str) -> str:
+        prefix = self.prefix.strip("/")
+        return check_key(f"{prefix}/{key}" if prefix else key)
+
+    def location(self, key: str) -> str:
+        return f"s3://{self.bucket}/{self._full_key(key)}"
+
     async def put(self, key: str, wav: bytes, metadata: dict[str, str]) -> str:
-        full_key = check_key(f"{self.prefix.strip('/')}/{key}" if self.prefix.strip("/") else key)
-        location = f"s3://{self.bucket}/{full_key}"
+        full_key = self._full_key(key)
+        location = self.location(key)
         try:
             await asyncio.to_thread(
                 self._client.put_object,

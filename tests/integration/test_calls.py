@@ -7,6 +7,7 @@ values), and the server's own transcript of the caller must be within 20% WER.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ import pytest
 from lab.caller.session import CallOptions, place_call
 from lab.local_server import RunningServer
 from lab.scoring import word_error_rate
+from shared.audio import read_wav, rms_dbfs
 
 # carrier -> (caller turns with references, expected ticket arguments)
 FLOWS: dict[str, tuple[list[str], dict[str, str]]] = {
@@ -37,6 +39,15 @@ FLOWS: dict[str, tuple[list[str], dict[str, str]]] = {
 def references(speech_dir: Path) -> dict[str, str]:
     rows = (json.loads(line) for line in (speech_dir / "manifest.jsonl").read_text().splitlines())
     return {row["audio"]: row["transcript"] for row in rows}
+
+
+async def uploaded(path: Path, timeout_s: float = 10.0) -> Path:
+    """The recording once the outbox has moved it from the spool into the store."""
+    for _ in range(int(timeout_s / 0.1)):
+        if path.exists():
+            return path
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"recording never reached {path}")
 
 
 def caller_turns(result: dict[str, Any]) -> list[str]:
@@ -67,6 +78,12 @@ async def test_real_speech_call(carrier: str, server: RunningServer, speech_dir:
     assert tickets[0]["result"]["ticket_id"] in " ".join(
         turn["text"] for turn in result["transcript"] if turn["role"] == "bot"
     )
+
+    assert result["recording"].endswith(f"/{call_id}.wav")
+    recording = read_wav(await uploaded(Path(result["recording"])), mono=False)
+    assert recording.channels == 2 and recording.sample_rate == 8000
+    caller, bot = recording.samples[:, 0], recording.samples[:, 1]
+    assert rms_dbfs(caller) > -50 and rms_dbfs(bot) > -50  # both sides were recorded
 
     said = references(speech_dir)
     wer = word_error_rate(

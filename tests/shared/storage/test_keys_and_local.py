@@ -92,7 +92,7 @@ async def test_a_failed_write_leaves_neither_a_partial_file_nor_a_temp_file(
     monkeypatch.setattr(os, "fsync", broken_fsync)
     with pytest.raises(StorageUnavailable, match="Input/output error"):
         await LocalRecordingStore(tmp_path).put("t/b/c.wav", b"data", {})
-    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []  # noqa: ASYNC240
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
 
 
 @pytest.mark.parametrize("key", ["../escape.wav", "/etc/passwd", "t/../../x.wav", "a\\b.wav", ""])
@@ -100,7 +100,7 @@ async def test_local_store_refuses_path_traversal(tmp_path: Path, key: str) -> N
     store = LocalRecordingStore(tmp_path / "recordings")
     with pytest.raises(StorageRejected, match="key"):
         await store.put(key, b"data", {})
-    assert not any(tmp_path.rglob("*.wav"))  # noqa: ASYNC240
+    assert not any(tmp_path.rglob("*.wav"))
 
 
 async def test_local_store_refuses_a_symlink_out_of_the_directory(tmp_path: Path) -> None:
