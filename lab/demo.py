@@ -34,7 +34,7 @@ async def place_demo_calls(server: RunningServer, record_dir: Path) -> int:
                 server.ws("/ws/exotel"),
                 [DEMO / name for name in turns],
                 bot,
-                record=record_dir / f"{bot}.wav",
+                record=record_dir / f"{bot}-caller-side.wav",
             )
         except CallFailed as error:
             print(f"call failed: {error}")
@@ -48,6 +48,7 @@ async def place_demo_calls(server: RunningServer, record_dir: Path) -> int:
         )
         print(f"-- tools called: {tools or 'none'}")
         print(f"-- call result: {server.data_dir / 'results.jsonl'} (call_id {report.call_id})")
+        print(f"-- server's recording: {result.get('recording') or 'none'}")
     return failures
 
 
