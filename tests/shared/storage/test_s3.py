@@ -153,9 +153,14 @@ class ScriptedS3(BaseHTTPRequestHandler):
         pass
 
 
+class QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A hung answer written after the client gave up fails with a broken pipe: expected."""
+
+
 def scripted(status: int, code: str, hang_s: float = 0.0) -> Iterator[str]:
     handler = type("Handler", (ScriptedS3,), {"status": status, "code": code, "hang_s": hang_s})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = QuietServer(("127.0.0.1", 0), handler)
     server.daemon_threads, server.block_on_close = True, False  # a hung handler must not block
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
