@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from functions.redaction import redact_server_logs
 from functions.routes import health, media, twilio_voice
 from functions.state import AppState
 from shared.settings import Settings, get_settings
@@ -18,6 +19,7 @@ SHUTDOWN_DELIVERY_S = 5.0
 
 def create_app(settings: Settings | None = None, *, preload: bool = True) -> FastAPI:
     """Build the app. ``preload=False`` marks it ready at once (for tests of routes alone)."""
+    redact_server_logs()
     state = AppState.from_settings(settings or get_settings())
 
     @asynccontextmanager
