@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
@@ -186,6 +187,8 @@ async def test_bad_input_never_hurts_a_healthy_call(
 
     assert report.close_code == 1000
     assert len(report.turns) == 2 and all(turn.v2v_ms for turn in report.turns)
+    async with httpx.AsyncClient() as client:  # every one of those calls gave its slot back
+        assert (await client.get(f"{server.http}/ready")).json()["active_calls"] == 0
     healthy_result = server.result("healthy-beside-bad-input")
     assert healthy_result["bot_id"] == "support-desk"
     assert healthy_result["disconnected_by"] == "bot"
