@@ -6,6 +6,7 @@ refused one and an unsigned webhook go through; then every file the server wrote
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -56,11 +57,12 @@ async def test_canary_secrets_never_reach_anything_written(
     )
     assert report.close_code == 1000
     async with connect(server.ws("/ws/dialler?token=wrong")) as refused:
-        await refused.send(json.dumps({"event": "start", "call_id": "x"}))
-        with pytest.raises(ConnectionClosed):
-            await refused.recv()
-            await refused.recv()
-    assert refused.close_reason == "unauthorized"
+        # The server may close before or after this start arrives: either way it refuses.
+        with contextlib.suppress(ConnectionClosed):
+            await refused.send(json.dumps({"event": "start", "call_id": "x"}))
+            while True:
+                await refused.recv()
+    assert (refused.close_code, refused.close_reason) == (1008, "unauthorized")
     async with httpx.AsyncClient() as client:
         form = {"CallSid": "CA1", "To": "+1"}
         webhook = await client.post(f"{server.http}/twilio/voice", data=form)
