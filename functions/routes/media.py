@@ -14,6 +14,7 @@ from fastapi import APIRouter, WebSocket
 from loguru import logger
 
 from functions.call.pipeline import build_pipeline
+from functions.call.recorder import CallRecorder
 from functions.call.session import CallSession
 from functions.carriers.base import (
     CLOSE_INTERNAL,
@@ -147,8 +148,7 @@ async def serve_call(
         logger.info(f"call {request.call_id} ({protocol.kind}): bot {bot.id} from {caller}")
         result = await session.run()
         if call.recorder is not None:
-            location = await state.keep_recording(result, call.recorder)
-            result = result.model_copy(update={"recording": location})
+            result = await with_recording(state, result, call.recorder)
     except Exception as error:
         logger.exception(f"call {request.call_id}: could not run: {error}")
         guard.end(CLOSE_INTERNAL, "internal error", "error")
@@ -162,6 +162,16 @@ async def serve_call(
         logger.info(
             f"call {request.call_id} ended: {guard.ending.reason if guard.ending else 'unknown'}"
         )
+
+
+async def with_recording(state: AppState, result: CallResult, recorder: CallRecorder) -> CallResult:
+    """The result, saying where its recording goes; a recording that fails costs only itself."""
+    try:
+        location = await state.keep_recording(result, recorder)
+    except Exception as error:
+        logger.exception(f"call {result.call_id}: recording not kept: {error}")
+        return result
+    return result.model_copy(update={"recording": location})
 
 
 @router.websocket("/ws/exotel")

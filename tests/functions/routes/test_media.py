@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,10 @@ from pydantic import SecretStr
 from starlette.websockets import WebSocketDisconnect
 
 from functions.app import create_app
-from shared.results import read_results
+from functions.call.recorder import CallRecorder
+from functions.routes.media import with_recording
+from functions.state import AppState
+from shared.results import CallResult, read_results
 from shared.settings import Settings
 
 START = {
@@ -78,3 +82,26 @@ def test_a_silent_peer_is_dropped_after_the_handshake_timeout(tmp_path: Path) ->
     with TestClient(app) as client:
         code, reason = closed(client, "/ws/exotel", {"event": "connected"})
     assert (code, reason) == (1008, "no start message in time")
+
+
+async def test_a_recording_that_cannot_be_kept_does_not_cost_the_call_result(
+    settings: Settings,
+) -> None:
+    class BrokenSpool(AppState):
+        async def keep_recording(self, result: CallResult, recorder: CallRecorder) -> str | None:
+            raise OSError(28, "No space left on device")
+
+    state = BrokenSpool.from_settings(settings)
+    at = datetime.now(UTC)
+    result = CallResult(
+        call_id="c1",
+        transport="exotel",
+        bot_id="b",
+        started_at=at,
+        ended_at=at,
+        duration_s=1.0,
+        disconnected_by="caller",
+    )
+    kept = await with_recording(state, result, CallRecorder(8000))
+    assert kept == result and kept.recording is None
+    state.outbox.close()
