@@ -15,7 +15,7 @@ from shared.outbox.sinks import HttpSink, JsonlSink, RoutingSink, Sink
 from shared.outbox.store import SqliteOutbox
 from shared.outbox.worker import OutboxWorker
 from shared.providers import registry
-from shared.results import CallResult
+from shared.results import CALL_RESULT, CallResult
 from shared.settings import Settings
 from shared.storage import RecordingStore, recording_key, store_from_settings
 from shared.storage.uploads import RECORDING, RecordingUploadSink, spool_recording
@@ -65,7 +65,7 @@ class AppState:
                 outbox,
                 RoutingSink(
                     {
-                        "call_result": results_sink(settings),
+                        CALL_RESULT: results_sink(settings),
                         RECORDING: RecordingUploadSink(recordings),
                     }
                 ),
@@ -94,8 +94,8 @@ class AppState:
 
     async def record(self, result: CallResult) -> None:
         """Write a call's result durably, before its slot is released; delivery comes later."""
-        key = f"call_result:{result.call_id}"
-        await asyncio.to_thread(self.outbox.enqueue, "call_result", key, result)
+        key = f"{CALL_RESULT}:{result.call_id}"
+        await asyncio.to_thread(self.outbox.enqueue, CALL_RESULT, key, result)
 
     async def keep_recording(self, result: CallResult, recorder: CallRecorder) -> str | None:
         """Spool the call's WAV and queue its upload; return where it will be stored."""
@@ -125,11 +125,8 @@ class AppState:
     async def close(self) -> None:
         if isinstance(self.bots, BridgeBotSource):
             await self.bots.aclose()
-        sink = self.delivery.sink
-        if isinstance(sink, RoutingSink):
-            results = sink.routes["call_result"]
-            if isinstance(results, HttpSink):
-                await results.aclose()
+        if isinstance(self.delivery.sink, RoutingSink):
+            await self.delivery.sink.aclose()
         self.outbox.close()
 
     async def load(self) -> None:

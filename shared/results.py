@@ -9,6 +9,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+# The outbox message kind that carries a CallResult.
+CALL_RESULT = "call_result"
+
 DisconnectedBy = Literal["caller", "bot", "timeout", "error", "transfer_to_agent", "refused"]
 
 
@@ -65,6 +68,6 @@ def read_results(path: Path) -> list[dict[str, Any]]:
     for line in path.read_text(encoding="utf-8").splitlines():
         if line:
             entry = json.loads(line)
-            if entry["kind"] == "call_result":
+            if entry["kind"] == CALL_RESULT:
                 seen.setdefault(entry["idempotency_key"], entry["payload"])
     return list(seen.values())

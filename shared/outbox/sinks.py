@@ -150,3 +150,10 @@ class RoutingSink:
         if sink is None:
             raise DeliveryError(f"no sink for messages of kind {message.kind!r}", retryable=False)
         await sink.deliver(message)
+
+    async def aclose(self) -> None:
+        """Close the routes that hold connections (the HTTP sink's client)."""
+        for sink in self.routes.values():
+            close = getattr(sink, "aclose", None)
+            if close is not None:
+                await close()
