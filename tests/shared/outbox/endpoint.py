@@ -119,9 +119,3 @@ class Server:
         self.server.should_exit = True
         self.thread.join(timeout=5)
         self.sock.close()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])

@@ -10,8 +10,9 @@ import time
 
 from pydantic import SecretStr
 
+from lab.local_server import free_port
 from shared.outbox import HttpSink, OutboxWorker, SqliteOutbox
-from tests.shared.outbox.endpoint import SECRET, Endpoint, Server, free_port
+from tests.shared.outbox.endpoint import SECRET, Endpoint, Server
 
 
 def fill(store: SqliteOutbox, n: int) -> list[str]:

@@ -10,6 +10,7 @@ import pytest
 from loguru import logger
 from pydantic import SecretStr
 
+from lab.local_server import free_port
 from shared.outbox import (
     DeliveryError,
     HttpSink,
@@ -20,7 +21,7 @@ from shared.outbox import (
     sign,
     verify_signature,
 )
-from tests.shared.outbox.endpoint import SECRET, Endpoint, free_port
+from tests.shared.outbox.endpoint import SECRET, Endpoint
 
 PII = "caller-said-4111-1111"
 

@@ -7,7 +7,6 @@ quickly, and no error or log line may carry the credentials.
 from __future__ import annotations
 
 import logging
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from loguru import logger
 from moto.server import ThreadedMotoServer
 from pydantic import SecretStr
 
+from lab.local_server import free_port
 from shared.audio import wav_bytes
 from shared.storage import (
     S3RecordingStore,
@@ -34,12 +34,6 @@ SECRET = "canary-secret-9f8e7d6c5b4a3210zyxw"
 WAV = wav_bytes(__import__("numpy").zeros((800, 2), dtype="int16"), 8000)
 KEY = recording_key("acme", "bot-1", datetime(2026, 3, 9, 12, tzinfo=UTC), "call-42")
 META = {"call-id": "call-42", "tenant": "acme", "bot-id": "bot-1"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import numpy as np
 from moto.server import ThreadedMotoServer
 from pydantic import SecretStr
 
+from lab.local_server import free_port
 from shared.audio import wav_bytes
 from shared.outbox.store import SqliteOutbox
 from shared.outbox.worker import OutboxWorker
@@ -19,12 +19,6 @@ from shared.storage.uploads import RECORDING, RecordingUploadSink, spool_recordi
 
 WAV = wav_bytes(np.zeros((1600, 2), dtype=np.int16), 8000)
 KEY = recording_key("acme", "support-desk", datetime(2026, 11, 21, tzinfo=UTC), "call-9")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def test_upload_completes_once_storage_is_back(tmp_path: Path) -> None:
