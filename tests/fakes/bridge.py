@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from lab.local_server import free_port
 from shared.config.bot import BotConfig
 
 
@@ -92,10 +92,7 @@ class FakeBridge:
 @contextmanager
 def running_bridge(bots: dict[str, dict[str, Any]]) -> Iterator[FakeBridge]:
     """A started fake bridge on a free port, stopped afterwards."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    fake = FakeBridge(port, bots=bots)
+    fake = FakeBridge(free_port(), bots=bots)
     fake.start()
     try:
         yield fake
