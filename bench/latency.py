@@ -21,6 +21,7 @@ import numpy as np
 
 from lab.caller.session import place_call
 from lab.local_server import start_server
+from shared.results import read_results
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "datasets" / "demo"
@@ -75,8 +76,8 @@ async def caller_latencies(rounds: int, url: str) -> list[float]:
 
 def summarize(v2v: list[float], results: Path) -> dict[str, Any]:
     parts: dict[str, list[float]] = {key: [] for key in PARTS}
-    for line in results.read_text().splitlines():
-        for turn in json.loads(line)["latency"]:
+    for result in read_results(results):
+        for turn in result["latency"]:
             for key in PARTS:
                 parts[key].append(turn["parts_ms"].get(key, 0.0))
     return {
