@@ -56,13 +56,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="voxcore demo", description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", type=Path, default=Path("var/demo"))
     args = parser.parse_args(argv)
-    args.workdir.mkdir(parents=True, exist_ok=True)
+    # A directory per run: what this run prints (results, recordings, log) is this run's alone.
+    workdir = args.workdir / time.strftime("run-%Y%m%d-%H%M%S")
+    workdir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     print("starting voxcore serve (loading Whisper, Piper and the intent model)...", flush=True)
-    server = start_server(args.workdir, log_level="warning")
+    server = start_server(workdir, log_level="warning")
     print(f"ready in {time.perf_counter() - started:.1f} s at {server.http}", flush=True)
     try:
-        failures = asyncio.run(place_demo_calls(server, args.workdir / "recordings"))
+        failures = asyncio.run(place_demo_calls(server, workdir / "recordings"))
     finally:
         server.stop()
     print(f"\nserver log: {server.log_path}; done in {time.perf_counter() - started:.0f} s")
