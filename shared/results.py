@@ -37,10 +37,41 @@ class TurnLatency(BaseModel):
     ttfb_ms: dict[str, float] = Field(default_factory=dict)
 
 
+class ProviderUsage(BaseModel):
+    """What one provider did for a call, in the units it bills by, and what that costs.
+
+    ``cost_usd`` is None when the price table has no entry for the provider and model.
+    """
+
+    kind: Literal["stt", "llm", "tts"]
+    provider: str
+    model: str | None = None
+    audio_seconds: float = 0.0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    characters: int = 0
+    cost_usd: float | None = None
+
+
+class CallAnalysis(BaseModel):
+    """The post-call analysis: one of the bot's disposition labels, a summary, and fields.
+
+    ``fields`` hold only values that passed the bot's JSON Schema; each value dropped, and any
+    analyzer failure, is explained in ``problems``.
+    """
+
+    disposition: str
+    summary: str | None = None
+    fields: dict[str, Any] = Field(default_factory=dict)
+    analyzer: str
+    problems: list[str] = Field(default_factory=list)
+
+
 class CallResult(BaseModel):
     call_id: str
     transport: str
     bot_id: str | None
+    bot_version: int | None = None
     tenant: str | None = None
     from_number: str = ""
     to_number: str = ""
@@ -54,6 +85,10 @@ class CallResult(BaseModel):
     tool_calls: list[ToolCallRecord] = Field(default_factory=list)
     latency: list[TurnLatency] = Field(default_factory=list)
     recording: str | None = None
+    analysis: CallAnalysis | None = None
+    usage: list[ProviderUsage] = Field(default_factory=list)
+    cost_usd: float | None = Field(None, description="sum of the priced usage lines")
+    price_table: str | None = Field(None, description="version of the price table used")
 
 
 def now() -> datetime:

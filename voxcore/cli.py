@@ -37,7 +37,8 @@ def serve(argv: list[str]) -> int:
     from shared.settings import get_settings
 
     logger.remove()
-    logger.add(sys.stderr, level=args.log_level.upper())
+    # diagnose=False: tracebacks must not print variable values (a key in a local, say).
+    logger.add(sys.stderr, level=args.log_level.upper(), diagnose=False)
     settings = get_settings()
     if not _loopback(args.host) and settings.media_token is None and not args.insecure:
         print(

@@ -31,10 +31,12 @@ from pipecat.transports.websocket.fastapi import (
 from functions.call.recorder import CallRecorder
 from functions.call.speech import BotSpeechObserver
 from functions.call.turns import turn_strategies
+from functions.call.usage import UsageObserver
 from shared.config.bot import BotConfig, TurnTaking
 from shared.providers import registry
 from shared.providers.spec import ProviderContext
 from shared.scenarios.base import Scenario
+from shared.webhooks import function_schema
 
 
 @dataclass
@@ -49,6 +51,7 @@ class CallPipeline:
     assistant: LLMAssistantAggregator
     latency: UserBotLatencyObserver
     speech: BotSpeechObserver
+    usage: UsageObserver
     recorder: CallRecorder | None
 
 
@@ -88,9 +91,13 @@ def build_pipeline(
     llm = cast(LLMService, registry.create(bot.llm, ctx))
     tts = registry.create(bot.tts, ctx)
 
+    built_in = {tool.name for tool in scenario.tools}
+    tools = scenario.tools_schema()
+    tools.standard_tools.extend(
+        function_schema(webhook) for webhook in bot.webhooks if webhook.name not in built_in
+    )
     context = LLMContext(
-        messages=[{"role": "system", "content": bot.prompt or scenario.prompt}],
-        tools=scenario.tools_schema(),
+        messages=[{"role": "system", "content": bot.prompt or scenario.prompt}], tools=tools
     )
     user, assistant = LLMContextAggregatorPair(
         context,
@@ -102,6 +109,7 @@ def build_pipeline(
     )
     latency = UserBotLatencyObserver()
     speech = BotSpeechObserver()
+    usage = UsageObserver({stt.name: bot.stt, llm.name: bot.llm, tts.name: bot.tts})
     recorder = CallRecorder(sample_rate) if bot.recording else None
     # After the output transport, which passes bot audio on as the caller hears it.
     recording = [recorder.processor] if recorder else []
@@ -116,9 +124,11 @@ def build_pipeline(
             enable_metrics=True,
             enable_usage_metrics=True,
         ),
-        observers=[latency, speech],
+        observers=[latency, speech, usage],
         enable_rtvi=False,
         # The session enforces the bot's own limits; the worker must not cut a quiet call.
         idle_timeout_secs=None,
     )
-    return CallPipeline(worker, transport, context, llm, user, assistant, latency, speech, recorder)
+    return CallPipeline(
+        worker, transport, context, llm, user, assistant, latency, speech, usage, recorder
+    )

@@ -8,6 +8,7 @@ produces a :class:`~shared.results.CallResult`.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from loguru import logger
@@ -24,8 +25,11 @@ from functions.call.pipeline import CallPipeline
 from functions.call.speech import PLAY_TIMEOUT_S, START_TIMEOUT_S
 from functions.carriers.base import CLOSE_INTERNAL, CLOSE_NORMAL
 from functions.carriers.guard import GuardedWebSocket
+from shared.analysis import analyze_call
 from shared.calls import CallRequest
 from shared.config.bot import BotConfig
+from shared.config.webhooks import WebhookTool
+from shared.pricing import price_table
 from shared.results import (
     CallResult,
     DisconnectedBy,
@@ -35,7 +39,10 @@ from shared.results import (
     now,
 )
 from shared.scenarios.base import END_CALL_TOOL, Scenario
-from shared.scenarios.tools import Tool, ToolArgumentsError
+from shared.scenarios.tools import ToolArgumentsError
+from shared.webhooks import WebhookClient, WebhookError, validate_arguments
+
+ToolAction = Callable[[Mapping[str, Any]], Awaitable[Any]]
 
 
 class CallSession:
@@ -48,12 +55,14 @@ class CallSession:
         scenario: Scenario,
         call: CallPipeline,
         guard: GuardedWebSocket,
+        webhooks: WebhookClient | None = None,
     ) -> None:
         self.request = request
         self.bot = bot
         self.scenario = scenario
         self.call = call
         self.guard = guard
+        self.webhooks = webhooks
         self.started_at = now()
         self.transcript: list[TranscriptTurn] = []
         self.tool_calls: list[ToolCallRecord] = []
@@ -72,8 +81,11 @@ class CallSession:
         call.user.event_handler("on_user_turn_idle")(self._on_user_idle)
         call.assistant.event_handler("on_assistant_turn_stopped")(self._on_bot_turn_stopped)
         call.latency.event_handler("on_latency_breakdown")(self._on_latency)
-        for scenario_tool in self.scenario.tools:
-            call.llm.register_function(scenario_tool.name, self._tool_handler(scenario_tool))
+        actions: dict[str, ToolAction] = {tool.name: tool.invoke for tool in self.scenario.tools}
+        for webhook in self.bot.webhooks:
+            actions[webhook.name] = self._webhook_action(webhook)
+        for name, action in actions.items():
+            call.llm.register_function(name, self._tool_handler(name, action))
         call.llm.register_function(END_CALL_TOOL.name, self._end_call)
 
     # --- conversation events -------------------------------------------------------------
@@ -122,24 +134,41 @@ class CallSession:
         )
 
     # --- tools ------------------------------------------------------------------------------
-    def _tool_handler(self, scenario_tool: Tool) -> Any:
+    def _webhook_action(self, webhook: WebhookTool) -> ToolAction:
+        """The bot's backend answers the tool; a scenario tool's arguments are still checked."""
+        built_in = {tool.name: tool for tool in self.scenario.tools}.get(webhook.name)
+        call = {
+            "call_id": self.request.call_id,
+            "bot_id": self.bot.id,
+            "tenant": self.bot.tenant,
+            "from": self.request.from_number,
+            "to": self.request.to_number,
+        }
+
+        async def action(arguments: Mapping[str, Any]) -> Any:
+            if self.webhooks is None:
+                raise WebhookError(f"{webhook.name}: webhooks are not enabled in this process")
+            if built_in is not None:
+                checked = built_in.validate(arguments)
+            else:
+                checked = validate_arguments(webhook, arguments)
+            return await self.webhooks.call(webhook, checked, call)
+
+        return action
+
+    def _tool_handler(self, name: str, action: ToolAction) -> Any:
         async def handler(params: FunctionCallParams) -> None:
             arguments = dict(params.arguments)
             try:
-                result: Any = await scenario_tool.invoke(arguments)
+                result: Any = await action(arguments)
                 error = None
-            except ToolArgumentsError as problem:
+            except (ToolArgumentsError, WebhookError) as problem:
                 result, error = {"error": str(problem)}, str(problem)
+                logger.warning(f"call {self.request.call_id}: tool {name} failed: {problem}")
             self.tool_calls.append(
-                ToolCallRecord(
-                    name=scenario_tool.name,
-                    arguments=arguments,
-                    result=result,
-                    at=now(),
-                    error=error,
-                )
+                ToolCallRecord(name=name, arguments=arguments, result=result, at=now(), error=error)
             )
-            logger.info(f"call {self.request.call_id}: tool {scenario_tool.name}({arguments})")
+            logger.info(f"call {self.request.call_id}: tool {name}({arguments})")
             await params.result_callback(result)
 
         return handler
@@ -211,16 +240,25 @@ class CallSession:
             limiter.cancel()
             if self._finishing is not None:
                 self._finishing.cancel()
-        return self.result()
+        result = self.result()
+        try:
+            analysis = await analyze_call(self.bot, self.scenario, result)
+        except Exception as error:  # a bug in analysis must not cost the call its result
+            logger.exception(f"call {self.request.call_id}: analysis failed: {error}")
+            return result
+        return result.model_copy(update={"analysis": analysis})
 
     def result(self) -> CallResult:
         ended = now()
         ending = self.guard.ending
         by: DisconnectedBy = ending.by if ending else "error"  # type: ignore[assignment]
+        prices = price_table()
+        usage, cost = prices.priced(self.call.usage.usage())
         return CallResult(
             call_id=self.request.call_id,
             transport=self.request.transport,
             bot_id=self.bot.id,
+            bot_version=self.bot.version,
             tenant=self.bot.tenant,
             from_number=self.request.from_number,
             to_number=self.request.to_number,
@@ -233,4 +271,7 @@ class CallSession:
             transcript=self.transcript,
             tool_calls=self.tool_calls,
             latency=self.latency,
+            usage=usage,
+            cost_usd=cost,
+            price_table=prices.version,
         )

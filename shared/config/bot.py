@@ -7,7 +7,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from shared.providers.spec import ProviderSpec
+from shared import scenarios
+from shared.config.analysis import ANY_TOOL, AnalysisSettings
+from shared.config.handoff import HandoffSettings
+from shared.config.webhooks import WebhookTool
+from shared.providers.spec import ProviderKind, ProviderSpec
+from shared.scenarios.base import END_CALL
 
 BOT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 E164ISH = re.compile(r"^\+?[0-9]{3,16}$")
@@ -43,13 +48,28 @@ class TurnTaking(BaseModel):
     allow_interruptions: bool = True
 
 
+class Fallbacks(BaseModel):
+    """Providers to switch to, in order, when a kind's primary fails during a call."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    stt: list[ProviderSpec] = Field(default_factory=list, max_length=3)
+    llm: list[ProviderSpec] = Field(default_factory=list, max_length=3)
+    tts: list[ProviderSpec] = Field(default_factory=list, max_length=3)
+
+
 class BotConfig(BaseModel):
-    """One bot: who it is, what it says, which providers and scenario it runs, and its limits."""
+    """One bot: who it is, what it says, which providers and scenario it runs, and its limits.
+
+    ``version`` is the config's own revision (the bridge bumps it on every edit) and is
+    stamped on each call result, so a change in behaviour can be traced to the edit behind it.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     schema_version: Literal[1] = 1
     id: str
+    version: int = Field(1, ge=1)
     tenant: str = "default"
     name: str
     language: str = "en"
@@ -62,6 +82,10 @@ class BotConfig(BaseModel):
     stt: ProviderSpec = ProviderSpec(kind="stt", name="local-whisper")
     llm: ProviderSpec = ProviderSpec(kind="llm", name="local-intent")
     tts: ProviderSpec = ProviderSpec(kind="tts", name="local-piper")
+    fallbacks: Fallbacks = Field(default_factory=Fallbacks)
+    webhooks: list[WebhookTool] = Field(default_factory=list, max_length=32)
+    handoff: HandoffSettings = Field(default_factory=HandoffSettings)
+    analysis: AnalysisSettings = Field(default_factory=AnalysisSettings)
     recording: bool = True
     limits: Limits = Field(default_factory=Limits)
     turn: TurnTaking = Field(default_factory=TurnTaking)
@@ -83,10 +107,49 @@ class BotConfig(BaseModel):
 
     @model_validator(mode="after")
     def _kinds_match(self) -> BotConfig:
-        for kind in ("stt", "llm", "tts"):
-            spec: ProviderSpec = getattr(self, kind)
-            if spec.kind != kind:
-                raise ValueError(
-                    f"{kind}: provider {spec.name!r} is declared as kind {spec.kind!r}"
-                )
+        for kind in KINDS:
+            chain = self.providers(kind)
+            for position, spec in enumerate(chain):
+                where = f"fallbacks.{kind}.{position - 1}" if position else kind
+                if spec.kind != kind:
+                    raise ValueError(
+                        f"{where}: provider {spec.name!r} is declared as kind {spec.kind!r}"
+                    )
+                if spec in chain[:position]:
+                    raise ValueError(f"{where}: {spec.label} is already earlier in the chain")
         return self
+
+    @model_validator(mode="after")
+    def _webhooks_fit_scenario(self) -> BotConfig:
+        if self.scenario not in scenarios.names():
+            raise ValueError(
+                f"scenario: unknown {self.scenario!r} (registered: {', '.join(scenarios.names())})"
+            )
+        scenario = scenarios.get(self.scenario)
+        built_in = {tool.name for tool in scenario.tools}
+        seen: set[str] = set()
+        for position, webhook in enumerate(self.webhooks):
+            if webhook.name in seen or webhook.name == END_CALL:
+                raise ValueError(f"webhooks.{position}.name: {webhook.name!r} is already a tool")
+            seen.add(webhook.name)
+            if webhook.name not in built_in and not (webhook.description and webhook.parameters):
+                raise ValueError(
+                    f"webhooks.{position}: {webhook.name!r} is not a {self.scenario} tool, so "
+                    "it needs a description and parameters"
+                )
+        tools, intents = built_in | seen | {ANY_TOOL}, {intent.name for intent in scenario.intents}
+        for position, rule in enumerate(self.analysis.dispositions):
+            where = f"analysis.dispositions.{position}"
+            if unknown := sorted(set(rule.tools) - tools):
+                raise ValueError(f"{where}.tools: {unknown} are not tools of this bot")
+            if unknown := sorted(set(rule.intents) - intents):
+                raise ValueError(f"{where}.intents: {unknown} are not {self.scenario} intents")
+        return self
+
+    def providers(self, kind: ProviderKind) -> list[ProviderSpec]:
+        """The primary provider of a kind, then its fallbacks in the order they are tried."""
+        primary: ProviderSpec = getattr(self, kind)
+        return [primary, *getattr(self.fallbacks, kind)]
+
+
+KINDS: tuple[ProviderKind, ...] = ("stt", "llm", "tts")

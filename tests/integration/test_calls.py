@@ -88,6 +88,17 @@ async def test_real_speech_call(carrier: str, server: RunningServer, speech_dir:
     caller, bot = recording.samples[:, 0], recording.samples[:, 1]
     assert rms_dbfs(caller) > -50 and rms_dbfs(bot) > -50  # both sides were recorded
 
+    # What each provider did, priced (the offline ones cost nothing), and the analysis.
+    usage = {line["kind"]: line for line in result["usage"]}
+    assert usage["stt"]["provider"] == "local-whisper" and usage["stt"]["audio_seconds"] > 1
+    assert usage["llm"]["input_tokens"] > 0 and usage["llm"]["output_tokens"] > 0
+    assert usage["tts"]["characters"] >= len(result["transcript"][0]["text"])
+    assert result["cost_usd"] == 0.0 and result["price_table"]
+    analysis = result["analysis"]
+    assert (analysis["disposition"], analysis["analyzer"]) == ("resolved", "local-intent")
+    assert f"extension {ticket['extension']}" in analysis["summary"]
+    assert result["bot_version"] == 1
+
     said = references(speech_dir)
     wer = word_error_rate(
         [" ".join(said[clip] for clip in clips)], [" ".join(caller_turns(result))]

@@ -32,7 +32,7 @@ from shared.nlu.slots import (
 )
 from shared.scenarios.base import END_CALL, Intent, Knowledge, Reply, Scenario, Slot
 
-_INTENT, _KNOWLEDGE = "intent:", "knowledge:"
+INTENT_PREFIX, KNOWLEDGE_PREFIX = "intent:", "knowledge:"
 ENDING_SCORE = 0.95
 TOOL_FAILED = "Sorry, something went wrong on my side. Could you try that again?"
 _PLACES = {"first": 0, "second": 1, "third": 2, "last": -1}
@@ -87,13 +87,13 @@ def build_matcher(scenario: Scenario) -> Matcher:
     examples: dict[str, tuple[str, ...]] = {}
     keywords: dict[str, tuple[str, ...]] = {}
     for intent in scenario.intents:
-        examples[_INTENT + intent.name], keywords[_INTENT + intent.name] = (
+        examples[INTENT_PREFIX + intent.name], keywords[INTENT_PREFIX + intent.name] = (
             intent.examples,
             intent.keywords,
         )
     for entry in scenario.knowledge:
-        examples[_KNOWLEDGE + entry.name] = entry.questions
-        keywords[_KNOWLEDGE + entry.name] = entry.keywords
+        examples[KNOWLEDGE_PREFIX + entry.name] = entry.questions
+        keywords[KNOWLEDGE_PREFIX + entry.name] = entry.keywords
     return Matcher(examples, keywords)
 
 
@@ -111,7 +111,7 @@ class DialogueEngine:
         self._today = today
         self._matcher = matcher or build_matcher(scenario)
         self._knowledge = {entry.name: entry for entry in scenario.knowledge}
-        self._ending = {_INTENT + i.name for i in scenario.intents if i.ends_call}
+        self._ending = {INTENT_PREFIX + i.name for i in scenario.intents if i.ends_call}
 
     def respond(self, state: DialogueState, text: str) -> Decision:
         """The decision for one caller turn (an ASR transcript, possibly empty or noisy)."""
@@ -188,9 +188,11 @@ class DialogueEngine:
     def _handle(self, label: str | None, text: str, state: DialogueState) -> Decision:
         if label is None:
             return Decision(self.scenario.fallback, DialogueState())
-        if label.startswith(_KNOWLEDGE):
-            return self._answer_question(self._knowledge[label.removeprefix(_KNOWLEDGE)], state)
-        intent = self.scenario.intent(label.removeprefix(_INTENT))
+        if label.startswith(KNOWLEDGE_PREFIX):
+            return self._answer_question(
+                self._knowledge[label.removeprefix(KNOWLEDGE_PREFIX)], state
+            )
+        intent = self.scenario.intent(label.removeprefix(INTENT_PREFIX))
         offer = state.offer
         start = offer if offer and offer.intent == intent.name else Pending(intent.name)
         return self._advance(self._fill(start, text, trigger=True), ack=True)
@@ -199,8 +201,10 @@ class DialogueEngine:
         """A knowledge answer; an open question is asked again after it, and stays open."""
         slot = self._asked(state)
         if slot is None:
-            return Decision(entry.answer, DialogueState(), intent=_KNOWLEDGE + entry.name)
-        return Decision(f"{entry.answer} {slot.prompt}", state, intent=_KNOWLEDGE + entry.name)
+            return Decision(entry.answer, DialogueState(), intent=KNOWLEDGE_PREFIX + entry.name)
+        return Decision(
+            f"{entry.answer} {slot.prompt}", state, intent=KNOWLEDGE_PREFIX + entry.name
+        )
 
     def _asked(self, state: DialogueState) -> Slot | None:
         """The slot the last reply asked the caller for, if a question is open."""
@@ -217,7 +221,7 @@ class DialogueEngine:
         if slot.name in filled.values:
             return self._advance(filled)
         label = self._classify(text)
-        if label is not None and label != _INTENT + intent.name:
+        if label is not None and label != INTENT_PREFIX + intent.name:
             return self._handle(label, text, DialogueState(pending=filled))
         if slot.default is not None:
             return self._advance(replace(filled, values={**filled.values, slot.name: slot.default}))

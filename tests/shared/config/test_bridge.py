@@ -184,13 +184,17 @@ def test_openapi_embeds_the_current_model_schemas() -> None:
     assert embedded == schema_components()
     # Put back together, the embedded BotConfig is exactly what the code validates against.
     as_defs = json.loads(json.dumps(embedded).replace("#/components/schemas/", "#/$defs/"))
+    expected = BotConfig.model_json_schema()
     bot_config = as_defs["BotConfig"] | {
-        "$defs": {name: as_defs[name] for name in ("Limits", "ProviderSpec", "TurnTaking")}
+        "$defs": {name: as_defs[name] for name in expected["$defs"]}
     }
-    assert bot_config == BotConfig.model_json_schema()
+    assert bot_config == expected
     for path in ("/v1/bots/{bot_id}", "/v1/numbers/{number}/bot", "/v1/call-results"):
         assert path in document["paths"]
 
 
-if __name__ == "__main__":  # prints the generated block for docs/bridge-openapi.yaml
-    print(yaml.safe_dump({"schemas": schema_components()}, sort_keys=False, width=100), end="")
+if __name__ == "__main__":  # rewrites the generated block at the end of the document
+    text = OPENAPI.read_text(encoding="utf-8")
+    block = yaml.safe_dump({"schemas": schema_components()}, sort_keys=False, width=100)
+    indented = "".join(f"  {line}" if line.strip() else line for line in block.splitlines(True))
+    OPENAPI.write_text(text[: text.index("  schemas:\n")] + indented, encoding="utf-8")

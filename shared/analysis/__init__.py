@@ -1,0 +1,49 @@
+"""Post-call analysis: a disposition from the bot's labels, a summary and extracted fields.
+
+The analyzer follows the bot (``analysis.provider``, else its LLM): ``local-intent`` decides
+offline; any other LLM answers with structured output. When that fails or runs past its
+timeout the offline analyzer decides instead, and the result says so: a call never ends
+without an analysis because a provider blipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import cast
+
+from loguru import logger
+from pipecat.services.llm_service import LLMService
+
+from shared.analysis.offline import OfflineAnalyzer
+from shared.analysis.structured import StructuredAnalyzer
+from shared.config.bot import BotConfig
+from shared.providers import registry
+from shared.providers.spec import ProviderContext
+from shared.results import CallAnalysis, CallResult
+from shared.scenarios.base import Scenario
+
+__all__ = ["OfflineAnalyzer", "StructuredAnalyzer", "analyze_call"]
+
+
+async def analyze_call(
+    bot: BotConfig, scenario: Scenario, result: CallResult
+) -> CallAnalysis | None:
+    """The call's analysis per the bot's settings; None when the bot turned analysis off."""
+    settings = bot.analysis
+    if not settings.enabled:
+        return None
+    offline = OfflineAnalyzer(settings, scenario)
+    spec = settings.provider or bot.llm
+    if spec.name == OfflineAnalyzer.name:
+        return await offline.analyze(result)
+    try:
+        ctx = ProviderContext(sample_rate=16000, language=bot.language, scenario=scenario)
+        llm = cast(LLMService, registry.create(spec, ctx))
+        async with asyncio.timeout(settings.timeout_s):
+            return await StructuredAnalyzer(settings, llm, bot.name, spec.label).analyze(result)
+    except Exception as error:
+        # The error's type only: provider messages can quote request details.
+        problem = f"{spec.label} analysis failed ({type(error).__name__}); decided offline"
+        logger.warning(f"call {result.call_id}: {problem}")
+        analysis = await offline.analyze(result)
+        return analysis.model_copy(update={"problems": [problem, *analysis.problems]})
