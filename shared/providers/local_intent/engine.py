@@ -132,7 +132,8 @@ class DialogueEngine:
         if name == END_CALL:
             return Decision("", state)
         intent = next((i for i in self.scenario.intents if i.tool == name), None)
-        if intent is None or not isinstance(result, Mapping):
+        # A failed tool (bad arguments, a webhook that is down) answers ``{"error": ...}``.
+        if intent is None or not isinstance(result, Mapping) or "error" in result:
             return Decision(TOOL_FAILED, DialogueState(), intent=intent.name if intent else None)
         values = {**arguments, **result}
         options = tuple(intent.offers(values)) if intent.offers else ()

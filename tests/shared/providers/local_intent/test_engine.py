@@ -366,8 +366,11 @@ async def test_clinic_hours_and_goodbye(clinic: Call) -> None:
     )
 
 
-@pytest.mark.parametrize("result", ["IN_PROGRESS", "The function failed.", None, ["x"]])
-def test_a_tool_result_that_is_no_object_gets_an_apology(result: Any) -> None:
+@pytest.mark.parametrize(
+    "result",
+    ["IN_PROGRESS", "The function failed.", None, ["x"], {"error": "open_ticket: HTTP 500"}],
+)
+def test_a_tool_result_that_is_no_object_or_an_error_gets_an_apology(result: Any) -> None:
     engine = DialogueEngine(scenarios.get("support_desk"))
     decision = engine.after_tool(DialogueState(), "get_order_status", {}, result)
     assert decision.text == TOOL_FAILED and decision.tool_call is None
