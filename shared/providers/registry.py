@@ -19,6 +19,10 @@ _REGISTRY: dict[tuple[ProviderKind, str], str] = {
     ("stt", "local-whisper"): "shared.providers.local_whisper.stt",
     ("tts", "local-piper"): "shared.providers.local_piper.tts",
     ("llm", "local-intent"): "shared.providers.local_intent.llm",
+    # Scripted stand-ins for tests and failover drills (shared/providers/fake).
+    ("stt", "fake"): "shared.providers.fake.stt",
+    ("llm", "fake"): "shared.providers.fake.llm",
+    ("tts", "fake"): "shared.providers.fake.tts",
 }
 
 

@@ -11,7 +11,7 @@ from shared.providers.spec import ProviderContext, ProviderSpec
 
 
 def test_unknown_provider_names_the_registered_ones() -> None:
-    with pytest.raises(registry.UnknownProviderError, match="registered: local-whisper"):
+    with pytest.raises(registry.UnknownProviderError, match="registered: fake, local-whisper"):
         registry.create(ProviderSpec(kind="stt", name="nope"), ProviderContext(sample_rate=8000))
 
 
@@ -19,6 +19,10 @@ def test_offline_providers_are_registered() -> None:
     assert "local-whisper" in registry.names("stt")
     assert "local-intent" in registry.names("llm")
     assert "local-piper" in registry.names("tts")
+
+
+def test_the_scripted_fakes_are_registered_like_any_provider() -> None:
+    assert all("fake" in registry.names(kind) for kind in ("stt", "llm", "tts"))
 
 
 def test_modules_load_only_when_used() -> None:
