@@ -22,6 +22,10 @@ from pydantic import Field
 from shared.providers.fake.script import Script, Timeline, classify
 from shared.providers.spec import ProviderContext, ProviderSpec
 
+# Above the default VAD stop (0.2 s): Pipecat's turn strategy waits the difference for a
+# transcript before it gives up on one, and warns when there is nothing to wait.
+TTFS_P99_S = 0.3
+
 
 class FakeSTTScript(Script):
     """``transcripts``: what each utterance is heard as; utterances past the end go unheard."""
@@ -43,7 +47,7 @@ class FakeSTTService(SegmentedSTTService):
     def __init__(self, script: FakeSTTScript, **kwargs: object) -> None:
         super().__init__(
             settings=FakeSTTSettings(model="fake", language=None),
-            ttfs_p99_latency=script.delay_s + 0.05,
+            ttfs_p99_latency=script.delay_s + TTFS_P99_S,
             **kwargs,  # type: ignore[arg-type]
         )
         self.script = script
