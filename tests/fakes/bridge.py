@@ -1,4 +1,8 @@
-"""A fake bridge (the config API that owns bots): its two GETs on a real uvicorn, on 127.0.0.1."""
+"""A fake bridge (the config API that owns bots and call history) on a real uvicorn, 127.0.0.1.
+
+Its two GETs serve bots; ``POST /v1/call-results`` takes signed call results into a
+:class:`~tests.fakes.results.ResultsInbox`, as ``docs/results-delivery.md`` asks a bridge to.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +16,11 @@ from typing import Any
 
 import uvicorn
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from lab.local_server import free_port
 from shared.config.bot import BotConfig
+from tests.fakes.results import ResultsInbox
 
 
 def bot(bot_id: str, **changes: Any) -> dict[str, Any]:
@@ -31,19 +36,29 @@ def bot(bot_id: str, **changes: Any) -> dict[str, Any]:
 
 @dataclass
 class FakeBridge:
-    """The bridge's two GETs, answering per ``mode`` (ok | error | hang) until ``stop``."""
+    """The bridge's two GETs, answering per ``mode`` (ok | error | hang), and its results inbox
+    (which fails or hangs per ``results.behaviour``), until ``stop``."""
 
     port: int
     bots: dict[str, dict[str, Any]] = field(default_factory=dict)
     mode: str = "ok"
     requests: list[str] = field(default_factory=list)
     auth: list[str | None] = field(default_factory=list)
+    results: ResultsInbox = field(default_factory=ResultsInbox)
     server: uvicorn.Server | None = None
     thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def server_env(self, token: str = "bridge-token") -> dict[str, str]:
+        """What a ``voxcore serve`` needs to take bots from here and deliver results here."""
+        return {
+            "VOXCORE_BRIDGE_URL": self.url,
+            "VOXCORE_BRIDGE_TOKEN": token,
+            "VOXCORE_BRIDGE_SECRET": self.results.secret,
+        }
 
     def app(self) -> FastAPI:
         app = FastAPI()
@@ -68,6 +83,10 @@ class FakeBridge:
         async def by_number(digits: str, request: Request) -> JSONResponse:
             found = [b for b in self.bots.values() if digits in BotConfig(**b).dids]
             return await answer(request, found[0] if found else None)
+
+        @app.post("/v1/call-results")
+        async def call_results(request: Request) -> Response:
+            return await self.results.receive(request)
 
         return app
 

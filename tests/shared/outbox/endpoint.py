@@ -1,81 +1,36 @@
 """A real results endpoint for fault tests: FastAPI under uvicorn on 127.0.0.1, in a thread.
 
-It behaves as the delivery contract asks a bridge to: verify the signature, store each
-Idempotency-Key once, answer 200 to a repeat. Knobs make it fail, hang or dawdle.
+What it does with a POST is :class:`tests.fakes.results.ResultsInbox`'s (verify, store each
+Idempotency-Key once, fail or hang on cue), shared with the fake bridge.
 """
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import threading
 import time
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import uvicorn
 from fastapi import FastAPI, Request, Response
 
-from shared.outbox import verify_signature
+from tests.fakes.results import SECRET, Behaviour, ResultsInbox
 
-SECRET = "test-bridge-secret-7f3a"
-
-
-@dataclass
-class Behaviour:
-    fail_first: int = 0  # answer 500 to this many POSTs (before recording them)
-    hang_first: int = 0  # sleep hang_s on this many POSTs (before recording them)
-    hang_s: float = 0.0
-    delay_s: float = 0.0  # after recording: the bridge committed, the ack is slow
-    status: int | None = None  # answer every POST with this status, recording nothing
+__all__ = ["SECRET", "Behaviour", "Endpoint", "Server"]
 
 
 @dataclass
-class Endpoint:
-    behaviour: Behaviour = field(default_factory=Behaviour)
-    posts: list[str] = field(default_factory=list)  # every verified POST's key, in order
-    stored: dict[str, Any] = field(default_factory=dict)  # key -> payload, deduped
-    bad_signatures: int = 0
-    last_headers: dict[str, str] = field(default_factory=dict)
-    last_body: bytes = b""
+class Endpoint(ResultsInbox):
+    """The inbox at ``/results``, plus ``/status/{code}`` answering just that status."""
+
     url: str = ""
-
-    @property
-    def duplicates(self) -> int:
-        return len(self.posts) - len(self.stored)
 
     def app(self) -> FastAPI:
         app = FastAPI()
 
         @app.post("/results")
         async def results(request: Request) -> Response:
-            body = await request.body()
-            self.last_headers, self.last_body = dict(request.headers), body
-            ok = verify_signature(
-                SECRET,
-                request.headers.get("x-voxcore-timestamp", ""),
-                body,
-                request.headers.get("x-voxcore-signature", ""),
-            )
-            if not ok:
-                self.bad_signatures += 1
-                return Response(status_code=401)
-            b = self.behaviour
-            if b.status is not None:
-                return Response(status_code=b.status)
-            if b.fail_first > 0:
-                b.fail_first -= 1
-                return Response(status_code=500)
-            if b.hang_first > 0:
-                b.hang_first -= 1
-                await asyncio.sleep(b.hang_s)
-                return Response(status_code=503)
-            key = request.headers["idempotency-key"]
-            self.posts.append(key)
-            self.stored.setdefault(key, await request.json())
-            if b.delay_s:
-                await asyncio.sleep(b.delay_s)
-            return Response(status_code=200)
+            return await self.receive(request)
 
         @app.post("/status/{code}")
         async def status(code: int) -> Response:

@@ -6,13 +6,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from shared.outbox import SqliteOutbox
+from tests.polling import wait_for
 from tests.shared.outbox.endpoint import SECRET, Endpoint
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -23,13 +22,6 @@ def start_worker(db: Path, url: str) -> subprocess.Popen[bytes]:
     options = ["--lease", "1", "--poll", "0.05", "--timeout", "5"]
     env = os.environ | {"VOXCORE_BRIDGE_SECRET": SECRET}
     return subprocess.Popen(command + options, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
-
-
-def wait_for(condition: Callable[[], bool], within_s: float) -> None:
-    deadline = time.monotonic() + within_s
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
 
 
 def test_sigkill_mid_delivery_loses_nothing(
