@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -51,7 +53,19 @@ class RunningServer:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def kill(self) -> None:
+        """SIGKILL the server, with every process in its group when it leads its own."""
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):  # it exited meanwhile
+                if os.getpgid(self.process.pid) == self.process.pid:
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                else:
+                    self.process.kill()
+        self.process.wait()
+
     def stop(self) -> None:
+        if self.process.poll() is not None:
+            return
         self.process.terminate()
         try:
             self.process.wait(timeout=15)
@@ -61,14 +75,23 @@ class RunningServer:
 
 
 def start_server(
-    workdir: Path, env: dict[str, str] | None = None, *, log_level: str = "info"
+    workdir: Path,
+    env: dict[str, str] | None = None,
+    *,
+    log_level: str = "info",
+    own_group: bool = False,
 ) -> RunningServer:
-    """Start ``voxcore serve`` on a free port and wait until it reports ready."""
+    """Start ``voxcore serve`` on a free port and wait until it reports ready.
+
+    A server started again in the same ``workdir`` keeps its data (outbox, recordings) and
+    appends to its log. ``own_group`` starts it in a process group of its own, which
+    :meth:`RunningServer.kill` then SIGKILLs whole (a Ctrl-C of the caller no longer reaches it).
+    """
     port = free_port()
     data_dir = workdir / "var"
     log_path = workdir / "server.log"
     environment = {**os.environ, "VOXCORE_DATA_DIR": str(data_dir), **(env or {})}
-    with log_path.open("wb") as log:
+    with log_path.open("ab") as log:
         process = subprocess.Popen(
             [
                 sys.executable,
@@ -83,6 +106,7 @@ def start_server(
             stdout=log,
             stderr=subprocess.STDOUT,
             env=environment,
+            start_new_session=own_group,
         )
     server = RunningServer(process, port, data_dir, log_path)
     deadline = time.monotonic() + 90
