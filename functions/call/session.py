@@ -14,6 +14,7 @@ from typing import Any
 from loguru import logger
 from pipecat.frames.frames import (
     EndFrame,
+    ErrorFrame,
     FunctionCallResultProperties,
     TTSSpeakFrame,
 )
@@ -81,6 +82,7 @@ class CallSession:
         call.user.event_handler("on_user_turn_idle")(self._on_user_idle)
         call.assistant.event_handler("on_assistant_turn_stopped")(self._on_bot_turn_stopped)
         call.latency.event_handler("on_latency_breakdown")(self._on_latency)
+        call.worker.event_handler("on_pipeline_error")(self._on_pipeline_error)
         actions: dict[str, ToolAction] = {tool.name: tool.invoke for tool in self.scenario.tools}
         for webhook in self.bot.webhooks:
             actions[webhook.name] = self._webhook_action(webhook)
@@ -132,6 +134,23 @@ class CallSession:
                 ttfb_ms={t.processor: t.duration_secs * 1000 for t in breakdown.ttfb},
             )
         )
+
+    async def _on_pipeline_error(self, _worker: Any, frame: ErrorFrame) -> None:
+        """End the call when a processor can no longer do its job (no fallback took over).
+
+        Pipecat reports a processor's error upstream and keeps running; a service whose
+        failure is permanent (rejected credentials, a bad request, or a service that says so)
+        is marked unusable and stops being given work, which would leave the caller talking
+        to a deaf or mute bot until the maximum duration. Errors a processor carries on from
+        (one failed transcription) are logged by Pipecat and the call goes on.
+        """
+        processor = frame.processor
+        if not frame.fatal and (processor is None or processor.is_usable):
+            return
+        name = str(processor) if processor is not None else "the pipeline"
+        logger.error(f"call {self.request.call_id}: {name} failed for good: {frame.error}")
+        self.guard.end(CLOSE_INTERNAL, f"internal error: {name} failed", "error")
+        await self.call.worker.cancel(reason=f"{name} can no longer do its job")
 
     # --- tools ------------------------------------------------------------------------------
     def _webhook_action(self, webhook: WebhookTool) -> ToolAction:

@@ -75,11 +75,6 @@ def active_calls(server: RunningServer) -> int:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the session to end a call whose processor became unusable"
-    " (functions/call/session.py: on_pipeline_error); until then it runs to max duration",
-)
 async def test_a_provider_failing_mid_call_ends_it_and_frees_the_slot(
     kind: str, crash_server: RunningServer, speech_dir: Path
 ) -> None:
