@@ -13,6 +13,7 @@ import asyncio
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from lab.caller.session import CallFailed, place_call
 from lab.local_server import RunningServer, start_server
@@ -47,9 +48,23 @@ async def place_demo_calls(server: RunningServer, record_dir: Path) -> int:
             for call in result["tool_calls"]
         )
         print(f"-- tools called: {tools or 'none'}")
+        if analysis := result.get("analysis"):
+            fields = ", ".join(f"{k}={v!r}" for k, v in analysis["fields"].items())
+            print(f"-- disposition: {analysis['disposition']} ({fields or 'no fields'})")
+            print(f"-- summary: {analysis['summary']}")
+        usage = "; ".join(describe_usage(line) for line in result["usage"])
+        print(f"-- usage: {usage}; estimated cost ${result['cost_usd'] or 0:.4f}")
         print(f"-- call result: {server.data_dir / 'results.jsonl'} (call_id {report.call_id})")
         print(f"-- server's recording: {result.get('recording') or 'none'}")
     return failures
+
+
+def describe_usage(line: dict[str, Any]) -> str:
+    if line["kind"] == "stt":
+        return f"{line['provider']} {line['audio_seconds']:.1f} s of audio"
+    if line["kind"] == "llm":
+        return f"{line['provider']} {line['input_tokens']}+{line['output_tokens']} tokens"
+    return f"{line['provider']} {line['characters']} characters"
 
 
 def main(argv: list[str] | None = None) -> int:
