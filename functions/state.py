@@ -19,7 +19,7 @@ from shared.results import CALL_RESULT, CallResult
 from shared.settings import Settings
 from shared.storage import RecordingStore, recording_key, store_from_settings
 from shared.storage.uploads import RECORDING, RecordingUploadSink, spool_recording
-from shared.tracker import InProcessCallTracker
+from shared.tracker import CallTracker, RedisCallTracker, tracker_for
 
 # How long a finished call may take to hand over its recording.
 RECORDING_WAIT_S = 5.0
@@ -32,7 +32,7 @@ class AppState:
     # set of providers preloaded before the server reports ready.
     defaults: DirectoryBotSource
     bots: BotSource
-    tracker: InProcessCallTracker
+    tracker: CallTracker
     outbox: SqliteOutbox
     delivery: OutboxWorker
     recordings: RecordingStore
@@ -59,7 +59,7 @@ class AppState:
             settings=settings,
             defaults=defaults,
             bots=bots,
-            tracker=InProcessCallTracker(settings.max_concurrent_calls),
+            tracker=call_tracker(settings),
             outbox=outbox,
             delivery=OutboxWorker(
                 outbox,
@@ -127,6 +127,7 @@ class AppState:
             await self.bots.aclose()
         if isinstance(self.delivery.sink, RoutingSink):
             await self.delivery.sink.aclose()
+        await self.tracker.aclose()
         self.outbox.close()
 
     async def load(self) -> None:
@@ -138,6 +139,15 @@ class AppState:
             logger.exception(f"model preload failed; the server stays not-ready: {error}")
             return
         self.ready.set()
+
+
+def call_tracker(settings: Settings) -> CallTracker:
+    """Redis slots shared with other processes when configured, else this process's own."""
+    url = settings.tracker_url.get_secret_value() if settings.tracker_url else None
+    tracker = tracker_for(settings.max_concurrent_calls, url, settings.tracker_lease_s)
+    if isinstance(tracker, RedisCallTracker):
+        logger.info(f"call slots: {tracker.limit} shared in Redis at {tracker.location}")
+    return tracker
 
 
 def recording_store(settings: Settings) -> RecordingStore:

@@ -41,6 +41,14 @@ class Settings(BaseSettings):
     bridge_ttl_s: float = Field(30.0, ge=0)
     bridge_stale_if_error_s: float = Field(3600.0, ge=0)
     max_message_bytes: int = Field(64 * 1024, ge=1024)
+    # A URL may carry a password: SecretStr, and only host:port is ever logged.
+    tracker_url: SecretStr | None = Field(
+        None,
+        description="redis://... shares MAX_CONCURRENT_CALLS across processes; unset: in-process",
+    )
+    tracker_lease_s: float = Field(
+        30.0, gt=0, description="a slot of a process that died without releasing expires after this"
+    )
 
 
 @cache

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from functions.state import AppState
+from shared.tracker import TrackerUnavailableError
 
 router = APIRouter()
 
@@ -18,9 +19,13 @@ async def health() -> dict[str, str]:
 @router.get("/ready")
 async def ready(request: Request) -> JSONResponse:
     state: AppState = request.app.state.voxcore
+    try:
+        active: int | None = await state.tracker.count()
+    except TrackerUnavailableError:
+        active = None  # shared slots unreachable: calls are refused until they are back
     body = {
         "ready": state.ready.is_set(),
-        "active_calls": state.tracker.active,
+        "active_calls": active,
         "max_calls": state.tracker.limit,
         "models_loaded_s": state.load_seconds,
         "error": state.load_error,

@@ -7,6 +7,7 @@ bot, take a call slot, run the call, write its result, release the slot, close w
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import uuid
 
@@ -33,7 +34,8 @@ from shared.config.bot import BotConfig
 from shared.config.source import BotConfigError, BotNotFoundError
 from shared.results import CallResult, DisconnectedBy, now
 from shared.scenarios import get as get_scenario
-from shared.tracker import CapacityFullError
+from shared.scenarios.base import Scenario
+from shared.tracker import CapacityFullError, TrackerUnavailableError
 
 router = APIRouter()
 
@@ -132,12 +134,26 @@ async def serve_call(
         guard.end(CLOSE_POLICY, reason, "refused")
         await state.record(unstarted_result(start, "refused", CLOSE_POLICY, reason))
         return
-    try:
-        await state.tracker.reserve(request.call_id)
-    except (CapacityFullError, ValueError) as error:
-        logger.warning(f"call {request.call_id} ({protocol.kind}): refused: {error}")
-        guard.end(CLOSE_TRY_LATER, str(error), "refused")
-        return
+    async with contextlib.AsyncExitStack() as held:
+        try:
+            await held.enter_async_context(state.tracker.slot(request.call_id))
+        except (CapacityFullError, TrackerUnavailableError, ValueError) as error:
+            logger.warning(f"call {request.call_id} ({protocol.kind}): refused: {error}")
+            guard.end(CLOSE_TRY_LATER, str(error), "refused")
+            return
+        await run_call(state, guard, protocol, start, bot, scenario)
+
+
+async def run_call(
+    state: AppState,
+    guard: GuardedWebSocket,
+    protocol: CarrierProtocol,
+    start: StartInfo,
+    bot: BotConfig,
+    scenario: Scenario,
+) -> None:
+    """Run a call that holds its slot; its result is written before the slot is released."""
+    request = start.request
     result: CallResult | None = None
     try:
         guard.started = True
@@ -154,14 +170,10 @@ async def serve_call(
         guard.end(CLOSE_INTERNAL, "internal error", "error")
         result = unstarted_result(start, "error", CLOSE_INTERNAL, "internal error")
     finally:
-        try:
-            if result is not None:
-                await state.record(result)
-        finally:
-            await state.tracker.release(request.call_id)
-        logger.info(
-            f"call {request.call_id} ended: {guard.ending.reason if guard.ending else 'unknown'}"
-        )
+        if result is not None:
+            await state.record(result)
+        ending = guard.ending.reason if guard.ending else "unknown"
+        logger.info(f"call {request.call_id} ended: {ending}")
 
 
 async def with_recording(state: AppState, result: CallResult, recorder: CallRecorder) -> CallResult:

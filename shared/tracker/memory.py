@@ -1,26 +1,21 @@
-"""Call slots: ``MAX_CONCURRENT_CALLS`` enforced atomically, released on every exit path."""
+"""Call slots for one process: the default, when nothing else shares the limit."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+
+from shared.tracker.base import CallTracker, CapacityFullError
 
 
-class CapacityFullError(RuntimeError):
-    """Every slot is taken; the carrier gets a try-again-later answer."""
-
-
-class InProcessCallTracker:
-    """Slots for one process. Reserve before any work; the context manager always releases."""
+class InProcessCallTracker(CallTracker):
+    """A set of call ids behind a lock. Nothing outlives the process, so no leases are needed."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self._active: set[str] = set()
         self._lock = asyncio.Lock()
 
-    @property
-    def active(self) -> int:
+    async def count(self) -> int:
         return len(self._active)
 
     async def reserve(self, call_id: str) -> None:
@@ -32,13 +27,4 @@ class InProcessCallTracker:
             self._active.add(call_id)
 
     async def release(self, call_id: str) -> None:
-        async with self._lock:
-            self._active.discard(call_id)
-
-    @asynccontextmanager
-    async def slot(self, call_id: str) -> AsyncIterator[None]:
-        await self.reserve(call_id)
-        try:
-            yield
-        finally:
-            await self.release(call_id)
+        self._active.discard(call_id)

@@ -16,6 +16,7 @@ from functions.app import create_app
 from functions.call.recorder import CallRecorder
 from functions.routes.media import with_recording
 from functions.state import AppState
+from lab.local_server import free_port
 from shared.results import CallResult, read_results
 from shared.settings import Settings
 
@@ -66,6 +67,15 @@ def test_full_capacity_answers_try_again_later(settings: Settings) -> None:
         code, reason = closed(client, "/ws/dialler?token=t0ken", START)
         assert code == 1013
         assert "all 1 call slots are busy" in reason
+
+
+def test_unreachable_call_slots_answer_try_again_later(settings: Settings) -> None:
+    """Shared slots that cannot be reached refuse the call; it never runs uncounted."""
+    url = SecretStr(f"redis://:pw@127.0.0.1:{free_port()}/0")
+    app = create_app(settings.model_copy(update={"tracker_url": url}), preload=False)
+    with TestClient(app) as client:
+        code, reason = closed(client, "/ws/dialler?token=t0ken", START)
+    assert (code, reason) == (1013, "call slots unavailable")
 
 
 def test_unknown_bot_is_refused_and_recorded(settings: Settings) -> None:

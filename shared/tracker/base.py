@@ -1,0 +1,59 @@
+"""What every call-slot backend promises, and the one ``slot()`` they all share.
+
+A call reserves its slot before any work and releases it on every exit path. Backends differ in
+where the slots live (this process, or Redis for many processes sharing one limit), not in how
+a call uses them, so the route is written once against :class:`CallTracker`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator
+
+
+class CapacityFullError(RuntimeError):
+    """Every slot is taken; the carrier gets a try-again-later answer."""
+
+
+class TrackerUnavailableError(RuntimeError):
+    """The slot store cannot be reached. Calls are refused (try later) rather than run
+    uncounted: a limit that silently stops holding is worse than a refused call."""
+
+
+class CallTracker(ABC):
+    """``limit`` call slots, reserved atomically; a call id holds at most one."""
+
+    limit: int
+
+    @abstractmethod
+    async def reserve(self, call_id: str) -> None:
+        """Take a slot. Raises CapacityFullError when full, ValueError when ``call_id`` already
+        holds one, TrackerUnavailableError when the store cannot say."""
+
+    @abstractmethod
+    async def release(self, call_id: str) -> None:
+        """Give the slot back. Never raises: it runs in every call's cleanup; an unknown id is a
+        no-op, and a backend that cannot reach its store logs and lets the slot expire."""
+
+    @abstractmethod
+    async def count(self) -> int:
+        """Slots held now (async: a shared backend has to ask its store)."""
+
+    async def aclose(self) -> None:
+        """Drop connections; slots still held are not released."""
+        return None
+
+    def _keep(self, call_id: str) -> contextlib.AbstractAsyncContextManager[None]:
+        """Whatever keeps a held slot alive while its call runs (a lease heartbeat)."""
+        return contextlib.nullcontext()
+
+    @contextlib.asynccontextmanager
+    async def slot(self, call_id: str) -> AsyncIterator[None]:
+        """Hold a slot for the body; released on return, error and cancellation alike."""
+        await self.reserve(call_id)
+        try:
+            async with self._keep(call_id):
+                yield
+        finally:
+            await self.release(call_id)
