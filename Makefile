@@ -10,7 +10,7 @@ UV_VERSION := 0.13.8
 # uv from PATH, else as a module of the Python that pip installed it into (no script-dir guess).
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 
-.PHONY: uv install demo test lint typecheck serve bench-latency
+.PHONY: uv install services demo test lint typecheck serve bench-latency
 
 uv:
 	@$(UV) --version >/dev/null 2>&1 || { \
@@ -23,6 +23,20 @@ uv:
 	@touch $@
 
 install: .venv/.synced
+
+# The tracker's tests start their own redis-server (Debian's package) on a free port, so one the
+# package starts on 6379 does not matter. Without it they skip, or fail under CI (CI=1).
+services:
+	@command -v redis-server >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then sudo=; \
+		elif command -v sudo >/dev/null 2>&1; then sudo=sudo; \
+		else echo "redis-server missing and no root or sudo: install it (apt-get install redis-server)" >&2; exit 0; fi; \
+		if ! command -v apt-get >/dev/null 2>&1; then \
+			echo "redis-server missing: install it with your package manager" >&2; exit 0; fi; \
+		echo "installing redis-server (for the call-slot tests)..."; \
+		apt="$$sudo env DEBIAN_FRONTEND=noninteractive apt-get"; \
+		$$apt install -y --no-install-recommends redis-server \
+		|| { $$apt update && $$apt install -y --no-install-recommends redis-server; }; }
 
 demo: install
 	$(UV) run --frozen voxcore demo
@@ -37,7 +51,7 @@ lint: install
 typecheck: install
 	$(UV) run --frozen mypy
 
-test: lint typecheck
+test: services lint typecheck
 	$(UV) run --frozen pytest -q
 
 bench-latency: install
