@@ -20,6 +20,7 @@ from shared.settings import Settings
 from shared.storage import RecordingStore, recording_key, store_from_settings
 from shared.storage.uploads import RECORDING, RecordingUploadSink, spool_recording
 from shared.tracker import CallTracker, RedisCallTracker, tracker_for
+from shared.webhooks import EgressPolicy, WebhookClient
 
 # How long a finished call may take to hand over its recording.
 RECORDING_WAIT_S = 5.0
@@ -36,6 +37,7 @@ class AppState:
     outbox: SqliteOutbox
     delivery: OutboxWorker
     recordings: RecordingStore
+    webhooks: WebhookClient
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     load_seconds: float | None = None
     load_error: str | None = None
@@ -63,7 +65,8 @@ class AppState:
             outbox=outbox,
             delivery=OutboxWorker(
                 outbox,
-                RoutingSink(
+                lease_s=settings.outbox_lease_s,
+                sink=RoutingSink(
                     {
                         CALL_RESULT: results_sink(settings),
                         RECORDING: RecordingUploadSink(recordings),
@@ -71,6 +74,12 @@ class AppState:
                 ),
             ),
             recordings=recordings,
+            webhooks=WebhookClient(
+                EgressPolicy.from_strings(
+                    settings.webhook_allow_private, settings.webhook_allowed_networks
+                ),
+                settings.tool_secrets,
+            ),
         )
 
     @property
@@ -128,6 +137,7 @@ class AppState:
         if isinstance(self.delivery.sink, RoutingSink):
             await self.delivery.sink.aclose()
         await self.tracker.aclose()
+        await self.webhooks.aclose()
         self.outbox.close()
 
     async def load(self) -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_BOTS_DIR = Path(__file__).parent / "config" / "bots"
@@ -49,6 +50,24 @@ class Settings(BaseSettings):
     tracker_lease_s: float = Field(
         30.0, gt=0, description="a slot of a process that died without releasing expires after this"
     )
+    outbox_lease_s: float = Field(
+        60.0, gt=0, description="a delivery cut off by a crash is retried after this"
+    )
+    # Webhook tools (docs/bot-config.md): public addresses only unless opened here.
+    webhook_allow_private: bool = False
+    webhook_allowed_networks: list[str] = Field(
+        default_factory=list, description='JSON list of CIDRs webhooks may reach: ["10.0.0.0/8"]'
+    )
+    tool_secrets: dict[str, SecretStr] = Field(
+        default_factory=dict, description="JSON: secret name -> value, for webhook secret_headers"
+    )
+
+    @field_validator("webhook_allowed_networks")
+    @classmethod
+    def _networks(cls, networks: list[str]) -> list[str]:
+        for network in networks:
+            ipaddress.ip_network(network, strict=False)  # ValueError names the bad entry
+        return networks
 
 
 @cache

@@ -1,4 +1,4 @@
-"""Liveness (the process answers) and readiness (models loaded: send calls here)."""
+"""Liveness (the process answers) and readiness (models loaded, call slots reachable)."""
 
 from __future__ import annotations
 
@@ -19,15 +19,18 @@ async def health() -> dict[str, str]:
 @router.get("/ready")
 async def ready(request: Request) -> JSONResponse:
     state: AppState = request.app.state.voxcore
+    error = state.load_error
     try:
         active: int | None = await state.tracker.count()
-    except TrackerUnavailableError:
-        active = None  # shared slots unreachable: calls are refused until they are back
+    except TrackerUnavailableError as unavailable:
+        # Every call would be refused until the shared slots are back: send calls elsewhere.
+        active, error = None, str(unavailable)
+    ready = state.ready.is_set() and active is not None
     body = {
-        "ready": state.ready.is_set(),
+        "ready": ready,
         "active_calls": active,
         "max_calls": state.tracker.limit,
         "models_loaded_s": state.load_seconds,
-        "error": state.load_error,
+        "error": error,
     }
-    return JSONResponse(body, status_code=200 if state.ready.is_set() else 503)
+    return JSONResponse(body, status_code=200 if ready else 503)

@@ -159,7 +159,7 @@ async def run_call(
         guard.started = True
         serializer = protocol.serializer(start)
         call = build_pipeline(bot, scenario, guard.as_websocket(), serializer, request.sample_rate)
-        session = CallSession(request, bot, scenario, call, guard)
+        session = CallSession(request, bot, scenario, call, guard, state.webhooks)
         caller = request.from_number or "-"
         logger.info(f"call {request.call_id} ({protocol.kind}): bot {bot.id} from {caller}")
         result = await session.run()

@@ -1,7 +1,9 @@
 """``POST /twilio/voice``: answer a Twilio call with TwiML that opens the media stream.
 
 With ``TWILIO_AUTH_TOKEN`` set, the webhook must carry a valid ``X-Twilio-Signature``
-(HMAC-SHA1 over the URL and the sorted form fields, as Twilio documents).
+(HMAC-SHA1 over the URL and the sorted form fields, as Twilio documents). When every call
+slot is busy the answer is 503 with ``Retry-After``, so Twilio tries the number's fallback URL
+instead of opening a stream that would be refused; the slot itself is taken by the stream.
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ from loguru import logger
 from functions.carriers.twilio import stream_token
 from functions.state import AppState
 from shared.config.source import BotConfigError
+from shared.tracker import TrackerUnavailableError
 
 router = APIRouter()
 
 TWIML = "application/xml"
+RETRY_AFTER_S = 5
 
 
 def twilio_signature(auth_token: str, url: str, form: dict[str, str]) -> str:
@@ -60,6 +64,14 @@ async def twilio_voice(request: Request) -> Response:
     except (LookupError, BotConfigError) as error:
         logger.warning(f"call {call_sid} (twilio): refused: {error}")
         return say_and_hang_up("Sorry, this number is not in service.")
+    try:
+        full = await state.tracker.count() >= state.tracker.limit
+    except TrackerUnavailableError:
+        full = True
+    if full:
+        logger.warning(f"call {call_sid} (twilio): refused: no free call slot")
+        headers = {"Retry-After": str(RETRY_AFTER_S)}
+        return Response("all call slots are busy", status_code=503, headers=headers)
     base = state.settings.public_url or str(request.base_url)
     stream_url = base.rstrip("/").replace("https://", "wss://").replace("http://", "ws://")
     parameters = {"bot": bot.id, "from": caller, "to": dialled}

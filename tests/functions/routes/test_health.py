@@ -28,5 +28,9 @@ def test_readiness_with_unreachable_call_slots(tmp_path: Path) -> None:
     url = SecretStr(f"redis://127.0.0.1:{free_port()}")
     settings = Settings(data_dir=tmp_path, tracker_url=url)
     with TestClient(create_app(settings, preload=False)) as client:
-        body = client.get("/ready").json()
+        client.app.state.voxcore.ready.set()  # type: ignore[attr-defined]
+        answer = client.get("/ready")
+    body = answer.json()
+    assert answer.status_code == 503 and body["ready"] is False
     assert (body["active_calls"], body["max_calls"]) == (None, 8)
+    assert body["error"] == "call slots unavailable"

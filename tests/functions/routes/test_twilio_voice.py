@@ -56,3 +56,15 @@ def test_signature_is_checked_and_a_stream_token_issued(tmp_path: Path) -> None:
 def test_missing_call_sid_is_a_bad_request(tmp_path: Path) -> None:
     with TestClient(create_app(Settings(data_dir=tmp_path), preload=False)) as client:
         assert client.post("/twilio/voice", data={"To": "+15550100200"}).status_code == 400
+
+
+def test_no_free_slot_is_503_with_retry_after(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, max_concurrent_calls=1)
+    with TestClient(create_app(settings, preload=False)) as client:
+        tracker = client.app.state.voxcore.tracker  # type: ignore[attr-defined]
+        client.portal.call(tracker.reserve, "CA-busy")  # type: ignore[union-attr]
+        response = client.post("/twilio/voice", data=FORM)
+        assert response.status_code == 503
+        assert response.headers["retry-after"] == "5"
+        client.portal.call(tracker.release, "CA-busy")  # type: ignore[union-attr]
+        assert client.post("/twilio/voice", data=FORM).status_code == 200
