@@ -161,3 +161,52 @@ async def test_sigkill_of_the_server_mid_delivery_then_restart_loses_nothing(
             f" refused attempts; after restart {len(inbox.posts)} POSTs for {len(keys)} keys;"
             f" {time.monotonic() - started:.1f} s in all"
         )
+
+
+@pytest.mark.slow
+async def test_sigkill_while_the_bridge_holds_the_ack_then_restart_stores_once(
+    tmp_path: Path,
+) -> None:
+    """The worst moment: the bridge stored the result, the server died before the ack came.
+
+    After the restart the lease on the in-flight row expires (1 s here), the result is sent
+    again, and the bridge's idempotency key makes the second POST a no-op.
+    """
+    beta = bot("beta", stt={"kind": "stt", "name": "fake"}, recording=False)
+    bots = tmp_path / "bots"
+    bots.mkdir()
+    (bots / "beta.yaml").write_text(yaml.safe_dump(beta))
+    call_ids = ["in-flight-0", "in-flight-1"]
+    keys = {key(call_id) for call_id in call_ids}
+
+    with running_bridge({"beta": beta}) as bridge:
+        env = bridge.server_env() | {
+            "VOXCORE_BOTS_DIR": str(bots),
+            "VOXCORE_OUTBOX_LEASE_S": "1",
+        }
+        bridge.results.behaviour.delay_s = 30  # stored at once, acknowledged never (in time)
+        server = start_server(tmp_path, env, own_group=True)
+        try:
+            await asyncio.gather(*(hang_up_after_greeting(server, c) for c in call_ids))
+            wait_for(lambda: keys <= set(bridge.results.posts), 15, "results stored, unacked")
+        finally:
+            server.kill()
+        bridge.results.behaviour.delay_s = 0
+        restarted = start_server(tmp_path, env, own_group=True)
+        try:
+            outbox = SqliteOutbox(restarted.data_dir / "outbox.sqlite")
+            try:
+                wait_for(
+                    lambda: {m.state for m in pending_results(outbox, keys)} == {"delivered"},
+                    20,
+                    "every row acknowledged after the restart",
+                )
+            finally:
+                outbox.close()
+        finally:
+            restarted.stop()
+
+    inbox = bridge.results
+    assert set(inbox.stored) == keys  # each result stored exactly once ...
+    assert all(inbox.posts.count(k) >= 2 for k in keys)  # ... though sent again after the kill
+    assert inbox.bad_signatures == 0
