@@ -27,11 +27,14 @@ CANARIES = {
     "VOXCORE_S3_ACCESS_KEY": "AKIACANARY5K7Q",
     "VOXCORE_S3_SECRET_KEY": "canary-s3-secret-1c8e5d",
 }
+TOOL_SECRET = "canary-tool-6f2e1a"  # a webhook credential, given by name in bot configs
+SCANNED = {**CANARIES, "VOXCORE_TOOL_SECRETS": TOOL_SECRET}
 
 
 @pytest.fixture(scope="module")
 def guarded_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    server = start_server(tmp_path_factory.mktemp("secrets"), CANARIES)
+    tools = {"VOXCORE_TOOL_SECRETS": json.dumps({"crm": TOOL_SECRET})}
+    server = start_server(tmp_path_factory.mktemp("secrets"), CANARIES | tools)
     yield server
     server.stop()
 
@@ -77,5 +80,5 @@ async def test_canary_secrets_never_reach_anything_written(
     assert any(path.suffix == ".wav" for path in files)
     for path in files:
         content = path.read_bytes()
-        for name, canary in CANARIES.items():
+        for name, canary in SCANNED.items():
             assert canary.encode() not in content, f"{name} found in {path}"
