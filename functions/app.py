@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from functions.redaction import redact_server_logs
+from functions.redaction import mask_secrets_in_loguru, redact_server_logs, secret_values
 from functions.routes import health, media, twilio_voice
 from functions.state import AppState
 from shared.settings import Settings, get_settings
@@ -19,8 +19,10 @@ SHUTDOWN_DELIVERY_S = 5.0
 
 def create_app(settings: Settings | None = None, *, preload: bool = True) -> FastAPI:
     """Build the app. ``preload=False`` marks it ready at once (for tests of routes alone)."""
+    settings = settings or get_settings()
     redact_server_logs()
-    state = AppState.from_settings(settings or get_settings())
+    mask_secrets_in_loguru(secret_values(settings))
+    state = AppState.from_settings(settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -15,6 +15,7 @@ from shared.outbox.sinks import HttpSink, JsonlSink, RoutingSink, Sink
 from shared.outbox.store import SqliteOutbox
 from shared.outbox.worker import OutboxWorker
 from shared.providers import registry
+from shared.providers.credentials import Credentials
 from shared.results import CALL_RESULT, CallResult
 from shared.settings import Settings
 from shared.storage import RecordingStore, recording_key, store_from_settings
@@ -37,6 +38,7 @@ class AppState:
     outbox: SqliteOutbox
     delivery: OutboxWorker
     recordings: RecordingStore
+    credentials: Credentials
     webhooks: WebhookClient
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     load_seconds: float | None = None
@@ -47,7 +49,8 @@ class AppState:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         outbox = SqliteOutbox(settings.data_dir / "outbox.sqlite")
         recordings = recording_store(settings)
-        defaults = DirectoryBotSource(settings.bots_dir)
+        credentials = Credentials.from_settings(settings)
+        defaults = DirectoryBotSource(settings.bots_dir, check=credentials.check)
         bots: BotSource = defaults
         if settings.bridge_url:
             bots = BridgeBotSource(
@@ -56,6 +59,7 @@ class AppState:
                 timeout_s=settings.bridge_timeout_s,
                 ttl_s=settings.bridge_ttl_s,
                 stale_if_error_s=settings.bridge_stale_if_error_s,
+                check=credentials.check,
             )
         return cls(
             settings=settings,
@@ -74,6 +78,7 @@ class AppState:
                 ),
             ),
             recordings=recordings,
+            credentials=credentials,
             webhooks=WebhookClient(
                 EgressPolicy.from_strings(
                     settings.webhook_allow_private, settings.webhook_allowed_networks

@@ -53,6 +53,14 @@ class Settings(BaseSettings):
     outbox_lease_s: float = Field(
         60.0, gt=0, description="a delivery cut off by a crash is retried after this"
     )
+    # Cloud providers (shared/providers/credentials.py): keys and endpoints by provider name,
+    # or "tenant/name" for one tenant's own; a bot config never carries either.
+    provider_keys: dict[str, SecretStr] = Field(
+        default_factory=dict, description='JSON: {"openai": "sk-...", "acme/deepgram": "..."}'
+    )
+    provider_urls: dict[str, str] = Field(
+        default_factory=dict, description='JSON: {"openai": "http://vllm:8000/v1"}'
+    )
     # Webhook tools (docs/bot-config.md): public addresses only unless opened here.
     webhook_allow_private: bool = False
     webhook_allowed_networks: list[str] = Field(

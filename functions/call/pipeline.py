@@ -21,6 +21,7 @@ from pipecat.processors.aggregators.llm_response_universal import (
     LLMUserAggregator,
     LLMUserAggregatorParams,
 )
+from pipecat.processors.frame_processor import FrameProcessor
 from pipecat.serializers.base_serializer import FrameSerializer
 from pipecat.services.llm_service import LLMService
 from pipecat.transports.websocket.fastapi import (
@@ -34,7 +35,8 @@ from functions.call.turns import turn_strategies
 from functions.call.usage import UsageObserver
 from shared.config.bot import BotConfig, TurnTaking
 from shared.providers import registry
-from shared.providers.spec import ProviderContext
+from shared.providers.credentials import Credentials
+from shared.providers.spec import ProviderSpec
 from shared.scenarios.base import Scenario
 from shared.webhooks import function_schema
 
@@ -71,6 +73,7 @@ def build_pipeline(
     websocket: WebSocket,
     serializer: FrameSerializer,
     sample_rate: int,
+    credentials: Credentials,
 ) -> CallPipeline:
     """Build (not start) the pipeline for one call on a carrier WebSocket."""
     transport = FastAPIWebsocketTransport(
@@ -86,10 +89,13 @@ def build_pipeline(
             allowed_origins=[],
         ),
     )
-    ctx = ProviderContext(sample_rate=sample_rate, language=bot.language, scenario=scenario)
-    stt = registry.create(bot.stt, ctx)
-    llm = cast(LLMService, registry.create(bot.llm, ctx))
-    tts = registry.create(bot.tts, ctx)
+
+    def build(spec: ProviderSpec) -> FrameProcessor:
+        return registry.create(spec, credentials.context(bot, spec, sample_rate, scenario))
+
+    stt = build(bot.stt)
+    llm = cast(LLMService, build(bot.llm))
+    tts = build(bot.tts)
 
     built_in = {tool.name for tool in scenario.tools}
     tools = scenario.tools_schema()

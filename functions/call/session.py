@@ -31,6 +31,7 @@ from shared.calls import CallRequest
 from shared.config.bot import BotConfig
 from shared.config.webhooks import WebhookTool
 from shared.pricing import price_table
+from shared.providers.credentials import Credentials
 from shared.results import (
     CallResult,
     DisconnectedBy,
@@ -56,6 +57,7 @@ class CallSession:
         scenario: Scenario,
         call: CallPipeline,
         guard: GuardedWebSocket,
+        credentials: Credentials,
         webhooks: WebhookClient | None = None,
     ) -> None:
         self.request = request
@@ -63,6 +65,7 @@ class CallSession:
         self.scenario = scenario
         self.call = call
         self.guard = guard
+        self.credentials = credentials
         self.webhooks = webhooks
         self.started_at = now()
         self.transcript: list[TranscriptTurn] = []
@@ -261,7 +264,7 @@ class CallSession:
                 self._finishing.cancel()
         result = self.result()
         try:
-            analysis = await analyze_call(self.bot, self.scenario, result)
+            analysis = await analyze_call(self.bot, self.scenario, result, self.credentials)
         except Exception as error:  # a bug in analysis must not cost the call its result
             logger.exception(f"call {self.request.call_id}: analysis failed: {error}")
             return result

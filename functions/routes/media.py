@@ -158,8 +158,12 @@ async def run_call(
     try:
         guard.started = True
         serializer = protocol.serializer(start)
-        call = build_pipeline(bot, scenario, guard.as_websocket(), serializer, request.sample_rate)
-        session = CallSession(request, bot, scenario, call, guard, state.webhooks)
+        call = build_pipeline(
+            bot, scenario, guard.as_websocket(), serializer, request.sample_rate, state.credentials
+        )
+        session = CallSession(
+            request, bot, scenario, call, guard, state.credentials, state.webhooks
+        )
         caller = request.from_number or "-"
         logger.info(f"call {request.call_id} ({protocol.kind}): bot {bot.id} from {caller}")
         result = await session.run()

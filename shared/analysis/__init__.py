@@ -18,7 +18,7 @@ from shared.analysis.offline import OfflineAnalyzer
 from shared.analysis.structured import StructuredAnalyzer
 from shared.config.bot import BotConfig
 from shared.providers import registry
-from shared.providers.spec import ProviderContext
+from shared.providers.credentials import Credentials
 from shared.results import CallAnalysis, CallResult
 from shared.scenarios.base import Scenario
 
@@ -26,7 +26,7 @@ __all__ = ["OfflineAnalyzer", "StructuredAnalyzer", "analyze_call"]
 
 
 async def analyze_call(
-    bot: BotConfig, scenario: Scenario, result: CallResult
+    bot: BotConfig, scenario: Scenario, result: CallResult, credentials: Credentials
 ) -> CallAnalysis | None:
     """The call's analysis per the bot's settings; None when the bot turned analysis off."""
     settings = bot.analysis
@@ -37,7 +37,7 @@ async def analyze_call(
     if spec.name == OfflineAnalyzer.name:
         return await offline.analyze(result)
     try:
-        ctx = ProviderContext(sample_rate=16000, language=bot.language, scenario=scenario)
+        ctx = credentials.context(bot, spec, 16000, scenario)
         llm = cast(LLMService, registry.create(spec, ctx))
         async with asyncio.timeout(settings.timeout_s):
             return await StructuredAnalyzer(settings, llm, bot.name, spec.label).analyze(result)

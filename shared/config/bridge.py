@@ -27,7 +27,13 @@ from pydantic import SecretStr, ValidationError
 
 from shared.config.bot import BOT_ID, BotConfig, normalize_number
 from shared.config.cache import RemoteCache
-from shared.config.source import BotConfigError, BotNotFoundError, describe_validation_error
+from shared.config.source import (
+    BotCheck,
+    BotConfigError,
+    BotNotFoundError,
+    checked,
+    describe_validation_error,
+)
 
 
 class BridgeUnavailableError(LookupError):
@@ -51,8 +57,10 @@ class BridgeBotSource:
         stale_if_error_s: float = 3600.0,
         failure_ttl_s: float = 5.0,
         client: httpx.AsyncClient | None = None,
+        check: BotCheck | None = None,
     ) -> None:
         self._base = base_url.rstrip("/")
+        self._check = check
         self._token = token
         self._timeout_s = timeout_s
         self._owns_client = client is None
@@ -150,7 +158,8 @@ class BridgeBotSource:
             if response.status_code in (401, 403):
                 logger.error(f"the bridge refused VoxCore's token (HTTP {response.status_code})")
             raise _BridgeDown(f"HTTP {response.status_code} from {path}")
-        return _parse(path.strip("/").removeprefix("v1/"), response, expect_id)
+        where = path.strip("/").removeprefix("v1/")
+        return checked(f"bridge:{where}", _parse(where, response, expect_id), self._check)
 
 
 def _parse(where: str, response: httpx.Response, expect_id: str | None) -> BotConfig:

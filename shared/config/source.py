@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -20,6 +21,21 @@ class BotNotFoundError(LookupError):
 
 class BotConfigError(ValueError):
     """A bot's config is invalid; the message names the file, the field and the problem."""
+
+
+BotCheck = Callable[[BotConfig], None]
+"""A check beyond the model's own that needs the process's settings (e.g. provider keys);
+it raises ``ValueError`` with the field and the problem."""
+
+
+def checked(origin: str, bot: BotConfig, check: BotCheck | None) -> BotConfig:
+    """``bot`` if it passes ``check``; else a ``BotConfigError`` naming ``origin``."""
+    if check is not None:
+        try:
+            check(bot)
+        except ValueError as problem:
+            raise BotConfigError(f"{origin}: {problem}") from problem
+    return bot
 
 
 class BotSource(Protocol):
@@ -64,8 +80,9 @@ class DirectoryBotSource:
     A broken file is reported (once per change) and skipped; the other bots keep working.
     """
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, check: BotCheck | None = None) -> None:
         self._directory = directory
+        self._check = check
         self._files: dict[Path, _Loaded] = {}
         self._lock = threading.Lock()
 
@@ -83,7 +100,8 @@ class DirectoryBotSource:
                 if cached is not None and cached.mtime_ns == mtime:
                     continue
                 try:
-                    bot, error = parse_bot(str(path), path.read_text(encoding="utf-8")), None
+                    parsed = parse_bot(str(path), path.read_text(encoding="utf-8"))
+                    bot, error = checked(str(path), parsed, self._check), None
                 except (BotConfigError, UnicodeDecodeError) as problem:
                     bot, error = None, str(problem)
                     logger.error(f"bot config rejected: {error}")

@@ -23,6 +23,29 @@ _REGISTRY: dict[tuple[ProviderKind, str], str] = {
     ("stt", "fake"): "shared.providers.fake.stt",
     ("llm", "fake"): "shared.providers.fake.llm",
     ("tts", "fake"): "shared.providers.fake.tts",
+    # Cloud providers: Pipecat's services, configured (one folder per vendor).
+    ("stt", "deepgram"): "shared.providers.deepgram.stt",
+    ("stt", "deepgram-flux"): "shared.providers.deepgram.flux",
+    ("stt", "soniox"): "shared.providers.soniox.stt",
+    ("stt", "sarvam"): "shared.providers.sarvam.stt",
+    ("llm", "openai"): "shared.providers.openai.llm",
+    ("llm", "gemini"): "shared.providers.google.gemini",
+    ("llm", "vertex"): "shared.providers.google.vertex",
+    ("tts", "elevenlabs"): "shared.providers.elevenlabs.tts",
+    ("tts", "sarvam"): "shared.providers.sarvam.tts",
+}
+
+# Providers that need a key, and the vendor's usual environment variable for it (the key may
+# also come per tenant from VOXCORE_PROVIDER_KEYS; see shared/providers/credentials.py).
+KEY_ENV: dict[str, str] = {
+    "deepgram": "DEEPGRAM_API_KEY",
+    "deepgram-flux": "DEEPGRAM_API_KEY",
+    "soniox": "SONIOX_API_KEY",
+    "sarvam": "SARVAM_API_KEY",
+    "openai": "OPENAI_API_KEY",
+    "gemini": "GOOGLE_API_KEY",
+    "vertex": "GOOGLE_VERTEX_CREDENTIALS",
+    "elevenlabs": "ELEVENLABS_API_KEY",
 }
 
 
@@ -33,6 +56,11 @@ class UnknownProviderError(LookupError):
 def register(kind: ProviderKind, name: str, module: str) -> None:
     """Add a provider (tests register fakes this way, like any other provider)."""
     _REGISTRY[(kind, name)] = module
+
+
+def key_env(spec: ProviderSpec) -> str | None:
+    """The environment variable a provider's key comes from; None when it needs no key."""
+    return KEY_ENV.get(spec.name)
 
 
 def names(kind: ProviderKind) -> list[str]:

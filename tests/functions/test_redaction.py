@@ -1,10 +1,14 @@
-"""Secret query parameters are redacted from uvicorn's log records."""
+"""Secrets are masked in logs: query parameters in uvicorn's records, values in loguru's."""
 
 from __future__ import annotations
 
 import logging
 
-from functions.redaction import RedactSecrets, redact
+from loguru import logger
+from pydantic import SecretStr
+
+from functions.redaction import RedactSecrets, mask_secrets_in_loguru, redact, secret_values
+from shared.settings import Settings
 
 
 def test_secret_parameters_are_masked_and_the_rest_kept() -> None:
@@ -27,3 +31,29 @@ def test_the_filter_rewrites_uvicorn_style_records() -> None:
     assert RedactSecrets().filter(record)
     assert "s3cr3t" not in record.getMessage()
     assert "/ws/dialler?token=***" in record.getMessage()
+
+
+def test_secret_values_are_masked_in_every_loguru_message() -> None:
+    settings = Settings(
+        bridge_secret=SecretStr("canary-bridge-secret"),
+        provider_keys={"openai": SecretStr("sk-canary-openai-key")},
+        media_token=SecretStr("short"),
+    )
+    assert set(secret_values(settings)) == {
+        "canary-bridge-secret",
+        "sk-canary-openai-key",
+        "short",
+    }
+    lines: list[str] = []
+    sink = logger.add(lines.append, format="{message}")
+    try:
+        mask_secrets_in_loguru(secret_values(settings))
+        logger.info("GET https://api.example/v1?key=sk-canary-openai-key failed")
+        logger.info("signed with canary-bridge-secret; the short one stays: short")
+    finally:
+        logger.remove(sink)
+        mask_secrets_in_loguru([])
+    assert lines == [
+        "GET https://api.example/v1?key=*** failed\n",
+        "signed with ***; the short one stays: short\n",
+    ]

@@ -95,7 +95,8 @@ async def test_real_speech_call(carrier: str, server: RunningServer, speech_dir:
     assert usage["tts"]["characters"] >= len(result["transcript"][0]["text"])
     assert result["cost_usd"] == 0.0 and result["price_table"]
     analysis = result["analysis"]
-    assert (analysis["disposition"], analysis["analyzer"]) == ("resolved", "local-intent")
+    assert (analysis["disposition"], analysis["analyzer"]) == ("ticket_opened", "local-intent")
+    assert analysis["fields"] == {**ticket, "ticket_id": ticket_id}
     assert f"extension {ticket['extension']}" in analysis["summary"]
     assert result["bot_version"] == 1
 
