@@ -109,7 +109,7 @@ def build_pipeline(
         context,
         user_params=LLMUserAggregatorParams(
             vad_analyzer=vad_analyzer(bot.turn, sample_rate),
-            user_turn_strategies=turn_strategies(bot.turn),
+            user_turn_strategies=turn_strategies(bot),
             user_idle_timeout=bot.limits.silence_timeout_s,
         ),
     )

@@ -14,7 +14,7 @@ from pipecat.turns.user_start import VADUserTurnStartStrategy
 from pipecat.turns.user_stop import TurnAnalyzerUserTurnStopStrategy
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
 
-from shared.config.bot import TurnTaking
+from shared.config.bot import BotConfig
 
 
 class SegmentAwareStopStrategy(TurnAnalyzerUserTurnStopStrategy):
@@ -51,7 +51,9 @@ class SegmentAwareStopStrategy(TurnAnalyzerUserTurnStopStrategy):
         await super()._handle_transcription(frame)
 
 
-def turn_strategies(turn: TurnTaking) -> UserTurnStrategies:
+def turn_strategies(bot: BotConfig) -> UserTurnStrategies:
+    """How the bot decides the caller's turn has started and ended (VAD, then SmartTurn v3)."""
+    turn = bot.turn
     analyzer = LocalSmartTurnAnalyzerV3(params=SmartTurnParams(stop_secs=turn.smart_turn_stop_s))
     return UserTurnStrategies(
         start=[VADUserTurnStartStrategy(enable_interruptions=turn.allow_interruptions)],
