@@ -53,6 +53,16 @@ class ProviderUsage(BaseModel):
     cost_usd: float | None = None
 
 
+class ProviderSwitch(BaseModel):
+    """A failover during the call: which provider of a kind took over from which, and why."""
+
+    kind: Literal["stt", "llm", "tts"]
+    from_provider: str
+    to_provider: str
+    reason: str
+    at: datetime
+
+
 class CallAnalysis(BaseModel):
     """The post-call analysis: one of the bot's disposition labels, a summary, and fields.
 
@@ -87,6 +97,7 @@ class CallResult(BaseModel):
     recording: str | None = None
     analysis: CallAnalysis | None = None
     usage: list[ProviderUsage] = Field(default_factory=list)
+    provider_switches: list[ProviderSwitch] = Field(default_factory=list)
     cost_usd: float | None = Field(None, description="sum of the priced usage lines")
     price_table: str | None = Field(None, description="version of the price table used")
 

@@ -29,14 +29,15 @@ from pipecat.transports.websocket.fastapi import (
     FastAPIWebsocketTransport,
 )
 
+from functions.call.failover import FailoverGroup
 from functions.call.recorder import CallRecorder
 from functions.call.speech import BotSpeechObserver
 from functions.call.turns import turn_strategies
 from functions.call.usage import UsageObserver
-from shared.config.bot import BotConfig, TurnTaking
+from shared.config.bot import KINDS, BotConfig, TurnTaking
 from shared.providers import registry
 from shared.providers.credentials import Credentials
-from shared.providers.spec import ProviderSpec
+from shared.providers.spec import ProviderKind
 from shared.scenarios.base import Scenario
 from shared.webhooks import function_schema
 
@@ -48,12 +49,13 @@ class CallPipeline:
     worker: PipelineWorker
     transport: FastAPIWebsocketTransport
     context: LLMContext
-    llm: LLMService
+    llms: list[LLMService]  # the primary, then its fallbacks
     user: LLMUserAggregator
     assistant: LLMAssistantAggregator
     latency: UserBotLatencyObserver
     speech: BotSpeechObserver
     usage: UsageObserver
+    failover: list[FailoverGroup]
     recorder: CallRecorder | None
 
 
@@ -90,12 +92,21 @@ def build_pipeline(
         ),
     )
 
-    def build(spec: ProviderSpec) -> FrameProcessor:
-        return registry.create(spec, credentials.context(bot, spec, sample_rate, scenario))
-
-    stt = build(bot.stt)
-    llm = cast(LLMService, build(bot.llm))
-    tts = build(bot.tts)
+    services: dict[ProviderKind, list[FrameProcessor]] = {
+        kind: [
+            registry.create(spec, credentials.context(bot, spec, sample_rate, scenario))
+            for spec in bot.providers(kind)
+        ]
+        for kind in KINDS
+    }
+    failover = [
+        FailoverGroup(kind, chain, bot.providers(kind), bot.fallbacks.first_output_timeout_s(kind))
+        for kind, chain in services.items()
+        if len(chain) > 1
+    ]
+    stage = {group.kind: group.processors() for group in failover}
+    stt, llm, tts = (stage.get(kind, services[kind]) for kind in KINDS)
+    llms = [cast(LLMService, service) for service in services["llm"]]
 
     built_in = {tool.name for tool in scenario.tools}
     tools = scenario.tools_schema()
@@ -115,12 +126,18 @@ def build_pipeline(
     )
     latency = UserBotLatencyObserver()
     speech = BotSpeechObserver()
-    usage = UsageObserver({stt.name: bot.stt, llm.name: bot.llm, tts.name: bot.tts})
+    usage = UsageObserver(
+        {
+            service.name: spec
+            for kind in KINDS
+            for service, spec in zip(services[kind], bot.providers(kind), strict=True)
+        }
+    )
     recorder = CallRecorder(sample_rate) if bot.recording else None
     # After the output transport, which passes bot audio on as the caller hears it.
     recording = [recorder.processor] if recorder else []
     pipeline = Pipeline(
-        [transport.input(), stt, user, llm, tts, transport.output(), *recording, assistant]
+        [transport.input(), *stt, user, *llm, *tts, transport.output(), *recording, assistant]
     )
     worker = PipelineWorker(
         pipeline,
@@ -136,5 +153,15 @@ def build_pipeline(
         idle_timeout_secs=None,
     )
     return CallPipeline(
-        worker, transport, context, llm, user, assistant, latency, speech, usage, recorder
+        worker,
+        transport,
+        context,
+        llms,
+        user,
+        assistant,
+        latency,
+        speech,
+        usage,
+        failover,
+        recorder,
     )

@@ -89,9 +89,10 @@ class CallSession:
         actions: dict[str, ToolAction] = {tool.name: tool.invoke for tool in self.scenario.tools}
         for webhook in self.bot.webhooks:
             actions[webhook.name] = self._webhook_action(webhook)
-        for name, action in actions.items():
-            call.llm.register_function(name, self._tool_handler(name, action))
-        call.llm.register_function(END_CALL_TOOL.name, self._end_call)
+        for llm in call.llms:  # every fallback answers with the same tools
+            for name, action in actions.items():
+                llm.register_function(name, self._tool_handler(name, action))
+            llm.register_function(END_CALL_TOOL.name, self._end_call)
 
     # --- conversation events -------------------------------------------------------------
     async def _on_connected(self, _transport: Any, _client: Any) -> None:
@@ -294,6 +295,10 @@ class CallSession:
             tool_calls=self.tool_calls,
             latency=self.latency,
             usage=usage,
+            provider_switches=sorted(
+                (switch for group in self.call.failover for switch in group.switches),
+                key=lambda switch: switch.at,
+            ),
             cost_usd=cost,
             price_table=prices.version,
         )

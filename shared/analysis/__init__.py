@@ -1,9 +1,9 @@
 """Post-call analysis: a disposition from the bot's labels, a summary and extracted fields.
 
-The analyzer follows the bot (``analysis.provider``, else its LLM): ``local-intent`` decides
-offline; any other LLM answers with structured output. When that fails or runs past its
-timeout the offline analyzer decides instead, and the result says so: a call never ends
-without an analysis because a provider blipped.
+The analyzer follows the bot (``analysis.provider``, else its LLM and that LLM's fallbacks, in
+order): ``local-intent`` decides offline; any other LLM answers with structured output. When
+one fails or runs past its timeout the next is tried, and the offline analyzer decides last;
+the result says which failed: a call never ends without an analysis because a provider blipped.
 """
 
 from __future__ import annotations
@@ -33,17 +33,26 @@ async def analyze_call(
     if not settings.enabled:
         return None
     offline = OfflineAnalyzer(settings, scenario)
-    spec = settings.provider or bot.llm
-    if spec.name == OfflineAnalyzer.name:
-        return await offline.analyze(result)
-    try:
-        ctx = credentials.context(bot, spec, 16000, scenario)
-        llm = cast(LLMService, registry.create(spec, ctx))
-        async with asyncio.timeout(settings.timeout_s):
-            return await StructuredAnalyzer(settings, llm, bot.name, spec.label).analyze(result)
-    except Exception as error:
-        # The error's type only: provider messages can quote request details.
-        problem = f"{spec.label} analysis failed ({type(error).__name__}); decided offline"
-        logger.warning(f"call {result.call_id}: {problem}")
-        analysis = await offline.analyze(result)
-        return analysis.model_copy(update={"problems": [problem, *analysis.problems]})
+    # The bot's analysis provider, else its LLM chain in failover order.
+    specs = [settings.provider] if settings.provider else bot.providers("llm")
+    problems: list[str] = []
+    for spec in specs:
+        if spec.name == OfflineAnalyzer.name:
+            break
+        try:
+            ctx = credentials.context(bot, spec, 16000, scenario)
+            llm = cast(LLMService, registry.create(spec, ctx))
+            async with asyncio.timeout(settings.timeout_s):
+                analysis = await StructuredAnalyzer(settings, llm, bot.name, spec.label).analyze(
+                    result
+                )
+            return analysis.model_copy(update={"problems": [*problems, *analysis.problems]})
+        except Exception as error:
+            # The error's type only: provider messages can quote request details.
+            problem = f"{spec.label} analysis failed ({type(error).__name__})"
+            logger.warning(f"call {result.call_id}: {problem}")
+            problems.append(problem)
+    analysis = await offline.analyze(result)
+    if problems:
+        problems[-1] += "; decided offline"
+    return analysis.model_copy(update={"problems": [*problems, *analysis.problems]})

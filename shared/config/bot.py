@@ -49,13 +49,22 @@ class TurnTaking(BaseModel):
 
 
 class Fallbacks(BaseModel):
-    """Providers to switch to, in order, when a kind's primary fails during a call."""
+    """Providers to switch to, in order, when a kind's primary fails during a call.
+
+    A provider fails by reporting an error (a dropped socket, a 5xx) or, for the LLM and TTS,
+    by staying silent: no first token / first audio within the timeout after being given work.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     stt: list[ProviderSpec] = Field(default_factory=list, max_length=3)
     llm: list[ProviderSpec] = Field(default_factory=list, max_length=3)
     tts: list[ProviderSpec] = Field(default_factory=list, max_length=3)
+    llm_first_token_s: float = Field(5.0, gt=0, le=60)
+    tts_first_audio_s: float = Field(3.0, gt=0, le=60)
+
+    def first_output_timeout_s(self, kind: ProviderKind) -> float | None:
+        return {"llm": self.llm_first_token_s, "tts": self.tts_first_audio_s}.get(kind)
 
 
 class BotConfig(BaseModel):

@@ -11,7 +11,10 @@ from shared.providers.spec import ProviderContext, ProviderSpec
 
 
 def test_unknown_provider_names_the_registered_ones() -> None:
-    with pytest.raises(registry.UnknownProviderError, match="registered: deepgram, deepgram-flux, fake, local-whisper, sarvam, soniox"):
+    with pytest.raises(
+        registry.UnknownProviderError,
+        match="registered: deepgram, deepgram-flux, fake, local-whisper, sarvam, soniox",
+    ):
         registry.create(ProviderSpec(kind="stt", name="nope"), ProviderContext(sample_rate=8000))
 
 
