@@ -30,7 +30,12 @@ class ToolCallRecord(BaseModel):
 
 
 class TurnLatency(BaseModel):
-    """One caller-to-bot interval as Pipecat's latency observer named its parts."""
+    """One caller-to-bot interval as Pipecat's latency observer named its parts.
+
+    ``parts_ms`` splits the interval (``transcription`` is the STT's final after the caller
+    stopped, ``llm_inference``, ``speech_synthesis``, ...); ``ttfb_ms`` is each provider's
+    time to first byte, keyed by its label (``llm:openai/gpt-4o-mini``: the LLM's TTFT).
+    """
 
     total_ms: float
     parts_ms: dict[str, float] = Field(default_factory=dict)

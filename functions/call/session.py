@@ -135,7 +135,10 @@ class CallSession:
             TurnLatency(
                 total_ms=breakdown.total_secs * 1000,
                 parts_ms=parts,
-                ttfb_ms={t.processor: t.duration_secs * 1000 for t in breakdown.ttfb},
+                ttfb_ms={
+                    self.call.usage.label(t.processor): t.duration_secs * 1000
+                    for t in breakdown.ttfb
+                },
             )
         )
 

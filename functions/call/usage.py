@@ -51,6 +51,11 @@ class UsageObserver(BaseObserver):
         else:
             line.characters += item.value
 
+    def label(self, processor: str) -> str:
+        """The provider label (``stt:deepgram/nova-3``) of a service, by its processor name."""
+        spec = self._services.get(processor)
+        return spec.label if spec else processor
+
     def usage(self) -> list[ProviderUsage]:
         """One line per provider that reported anything, audio seconds rounded to ms."""
         return [

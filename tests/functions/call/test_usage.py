@@ -55,3 +55,9 @@ async def test_other_metrics_and_unknown_processors_are_ignored() -> None:
     await push(observer, MetricsFrame(data=[TTFBMetricsData(processor="stt#0", value=0.2)]))
     await push(observer, MetricsFrame(data=[TTSUsageMetricsData(processor="x#9", value=5)]))
     assert observer.usage() == []
+
+
+def test_processor_names_map_to_provider_labels() -> None:
+    observer = UsageObserver({"stt#0": STT})
+    assert observer.label("stt#0") == "stt:deepgram/nova-3"
+    assert observer.label("unknown#1") == "unknown#1"
