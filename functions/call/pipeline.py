@@ -24,6 +24,7 @@ from pipecat.processors.aggregators.llm_response_universal import (
 from pipecat.processors.frame_processor import FrameProcessor
 from pipecat.serializers.base_serializer import FrameSerializer
 from pipecat.services.llm_service import LLMService
+from pipecat.transports.base_transport import BaseTransport
 from pipecat.transports.websocket.fastapi import (
     FastAPIWebsocketParams,
     FastAPIWebsocketTransport,
@@ -47,7 +48,8 @@ class CallPipeline:
     """The running parts of one call that the session drives and listens to."""
 
     worker: PipelineWorker
-    transport: FastAPIWebsocketTransport
+    transport: BaseTransport
+    events: CallerEvents
     context: LLMContext
     llms: list[LLMService]  # the primary, then its fallbacks
     user: LLMUserAggregator
@@ -69,16 +71,23 @@ def vad_analyzer(turn: TurnTaking, sample_rate: int) -> SileroVADAnalyzer:
     return SileroVADAnalyzer(sample_rate=sample_rate, params=params)
 
 
-def build_pipeline(
-    bot: BotConfig,
-    scenario: Scenario,
-    websocket: WebSocket,
-    serializer: FrameSerializer,
-    sample_rate: int,
-    credentials: Credentials,
-) -> CallPipeline:
-    """Build (not start) the pipeline for one call on a carrier WebSocket."""
-    transport = FastAPIWebsocketTransport(
+@dataclass(frozen=True)
+class CallerEvents:
+    """The transport's event names for the caller arriving and leaving.
+
+    Transports name them differently (a carrier socket or a browser connects as a "client",
+    a LiveKit caller joins a room as a "participant"); the session only needs the two.
+    """
+
+    joined: str = "on_client_connected"
+    left: str = "on_client_disconnected"
+
+
+def carrier_transport(
+    websocket: WebSocket, serializer: FrameSerializer, sample_rate: int
+) -> FastAPIWebsocketTransport:
+    """The transport of a carrier media WebSocket, in and out at the carrier's rate."""
+    return FastAPIWebsocketTransport(
         websocket=websocket,
         params=FastAPIWebsocketParams(
             audio_in_enabled=True,
@@ -92,6 +101,17 @@ def build_pipeline(
         ),
     )
 
+
+def build_pipeline(
+    bot: BotConfig,
+    scenario: Scenario,
+    transport: BaseTransport,
+    sample_rate: int,
+    credentials: Credentials,
+    events: CallerEvents = CallerEvents(),
+) -> CallPipeline:
+    """Build (not start) the pipeline for one call on any transport: carrier socket,
+    LiveKit room or browser."""
     services: dict[ProviderKind, list[FrameProcessor]] = {
         kind: [
             registry.create(spec, credentials.context(bot, spec, sample_rate, scenario))
@@ -153,15 +173,16 @@ def build_pipeline(
         idle_timeout_secs=None,
     )
     return CallPipeline(
-        worker,
-        transport,
-        context,
-        llms,
-        user,
-        assistant,
-        latency,
-        speech,
-        usage,
-        failover,
-        recorder,
+        worker=worker,
+        transport=transport,
+        events=events,
+        context=context,
+        llms=llms,
+        user=user,
+        assistant=assistant,
+        latency=latency,
+        speech=speech,
+        usage=usage,
+        failover=failover,
+        recorder=recorder,
     )

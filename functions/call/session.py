@@ -78,8 +78,8 @@ class CallSession:
 
     def _wire(self) -> None:
         call, transport = self.call, self.call.transport
-        transport.event_handler("on_client_connected")(self._on_connected)
-        transport.event_handler("on_client_disconnected")(self._on_disconnected)
+        transport.event_handler(call.events.joined)(self._on_connected)
+        transport.event_handler(call.events.left)(self._on_disconnected)
         call.user.event_handler("on_user_turn_started")(self._on_user_turn_started)
         call.user.event_handler("on_user_turn_stopped")(self._on_user_turn_stopped)
         call.user.event_handler("on_user_turn_idle")(self._on_user_idle)
@@ -95,10 +95,10 @@ class CallSession:
             llm.register_function(END_CALL_TOOL.name, self._end_call)
 
     # --- conversation events -------------------------------------------------------------
-    async def _on_connected(self, _transport: Any, _client: Any) -> None:
+    async def _on_connected(self, *_: Any) -> None:
         await self.call.worker.queue_frames([TTSSpeakFrame(self.bot.greeting)])
 
-    async def _on_disconnected(self, _transport: Any, _client: Any) -> None:
+    async def _on_disconnected(self, *_: Any) -> None:
         self.guard.end(CLOSE_NORMAL, "caller disconnected", "caller")
         await self.call.worker.cancel(reason="caller left")
 

@@ -14,7 +14,7 @@ import uuid
 from fastapi import APIRouter, WebSocket
 from loguru import logger
 
-from functions.call.pipeline import build_pipeline
+from functions.call.pipeline import build_pipeline, carrier_transport
 from functions.call.recorder import CallRecorder
 from functions.call.session import CallSession
 from functions.carriers.base import (
@@ -158,9 +158,8 @@ async def run_call(
     try:
         guard.started = True
         serializer = protocol.serializer(start)
-        call = build_pipeline(
-            bot, scenario, guard.as_websocket(), serializer, request.sample_rate, state.credentials
-        )
+        transport = carrier_transport(guard.as_websocket(), serializer, request.sample_rate)
+        call = build_pipeline(bot, scenario, transport, request.sample_rate, state.credentials)
         session = CallSession(
             request, bot, scenario, call, guard, state.credentials, state.webhooks
         )
