@@ -8,6 +8,7 @@ produces a :class:`~shared.results.CallResult`.
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -45,6 +46,8 @@ from shared.scenarios.tools import ToolArgumentsError
 from shared.webhooks import WebhookClient, WebhookError, validate_arguments
 
 ToolAction = Callable[[Mapping[str, Any]], Awaitable[Any]]
+# Errors one processor may report in a call before the call is ended as failed.
+ERROR_BUDGET = 3
 
 
 class CallSession:
@@ -72,6 +75,7 @@ class CallSession:
         self.tool_calls: list[ToolCallRecord] = []
         self.latency: list[TurnLatency] = []
         self._silent_prompts = 0
+        self._errors: Counter[str] = Counter()
         self._ending = False
         self._finishing: asyncio.Task[None] | None = None
         self._wire()
@@ -149,12 +153,16 @@ class CallSession:
         failure is permanent (rejected credentials, a bad request, or a service that says so)
         is marked unusable and stops being given work, which would leave the caller talking
         to a deaf or mute bot until the maximum duration. Errors a processor carries on from
-        (one failed transcription) are logged by Pipecat and the call goes on.
+        (one failed transcription) are logged by Pipecat and the call goes on, until the same
+        processor has failed ``ERROR_BUDGET`` times: a service failing turn after turn is as
+        good as gone.
         """
         processor = frame.processor
-        if not frame.fatal and (processor is None or processor.is_usable):
-            return
         name = str(processor) if processor is not None else "the pipeline"
+        if not frame.fatal and (processor is None or processor.is_usable):
+            self._errors[name] += 1
+            if self._errors[name] < ERROR_BUDGET:
+                return
         logger.error(f"call {self.request.call_id}: {name} failed for good: {frame.error}")
         self.guard.end(CLOSE_INTERNAL, f"internal error: {name} failed", "error")
         await self.call.worker.cancel(reason=f"{name} can no longer do its job")

@@ -51,6 +51,14 @@ def crash_bot(kind: str) -> dict[str, Any]:
     }
 
 
+def flaky_llm_bot() -> dict[str, Any]:
+    """An LLM that fails every turn with an error it could carry on from (a 5xx)."""
+    bot = crash_bot("llm") | {"id": "flaky-llm"}
+    bot["stt"]["options"]["transcripts"] = [HEARD, "Five five.", "Hello?"]
+    bot["llm"] = {"kind": "llm", "name": "fake", "options": {"fail_after": 0, "error": "server"}}
+    return bot
+
+
 CLIPS = [
     "asterisk-core-en/vm-dialout.wav",
     "pocketsphinx/cards_004.wav",
@@ -63,6 +71,7 @@ def crash_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSe
     bots = tmp_path_factory.mktemp("bots")
     for kind in KINDS:
         (bots / f"crashy-{kind}.yaml").write_text(yaml.safe_dump(crash_bot(kind)))
+    (bots / "flaky-llm.yaml").write_text(yaml.safe_dump(flaky_llm_bot()))
     env = {"VOXCORE_BOTS_DIR": str(bots), "MAX_CONCURRENT_CALLS": "1"}
     server = start_server(tmp_path_factory.mktemp("crash"), env)
     yield server
@@ -111,4 +120,28 @@ async def test_a_provider_failing_mid_call_ends_it_and_frees_the_slot(
     )
     assert (after.closed_by, after.close_code) == ("caller", 1000), after.text()
     assert crash_server.result(f"after-{call_id}")["disconnected_by"] == "caller"
+    assert active_calls(crash_server) == 0
+
+
+@pytest.mark.slow
+async def test_a_provider_failing_every_turn_ends_the_call_at_its_error_budget(
+    crash_server: RunningServer, speech_dir: Path
+) -> None:
+    """Errors Pipecat carries on from still end the call once one service has spent its
+    budget (functions/call/session.py ERROR_BUDGET): the caller is not left with a mute bot."""
+    report = await place_call(
+        "dialler",
+        crash_server.ws("/ws/dialler"),
+        [speech_dir / clip for clip in CLIPS],
+        bot="flaky-llm",
+        call_id="flaky-llm",
+        # The bot never answers: the caller waits briefly for each reply, then goes on.
+        options=CallOptions(timeout_s=40, answer_timeout_s=2),
+        transcribe=False,
+    )
+    result = crash_server.result("flaky-llm")
+    assert (result["disconnected_by"], report.close_code) == ("error", 1011)
+    assert report.close_reason.startswith("internal error: FakeLLMService")
+    caller = [turn["text"] for turn in result["transcript"] if turn["role"] == "caller"]
+    assert caller == [HEARD, "Five five.", "Hello?"]  # three turns, three failures
     assert active_calls(crash_server) == 0
