@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from functions.redaction import mask_secrets_in_loguru, redact_server_logs, secret_values
-from functions.routes import dialer, health, media, twilio_voice
+from functions.routes import attach, dialer, health, livekit, media, twilio_voice
 from functions.state import AppState
 from shared.settings import Settings, get_settings
 
@@ -48,5 +48,7 @@ def create_app(settings: Settings | None = None, *, preload: bool = True) -> Fas
     app.include_router(health.router)
     app.include_router(media.router)
     app.include_router(twilio_voice.router)
+    app.include_router(livekit.router)
+    app.include_router(attach.router)
     app.include_router(dialer.router)
     return app

@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 from loguru import logger
 
 from functions.call.recorder import CallRecorder
+from functions.livekit.calls import RoomCalls
 from shared.config.bridge import BridgeBotSource
 from shared.config.source import BotSource, DirectoryBotSource
+from shared.handoff import HANDOFF
 from shared.outbox.sinks import HttpSink, JsonlSink, RoutingSink, Sink
 from shared.outbox.store import SqliteOutbox
 from shared.outbox.worker import OutboxWorker
@@ -41,6 +43,8 @@ class AppState:
     credentials: Credentials
     webhooks: WebhookClient
     ready: asyncio.Event = field(default_factory=asyncio.Event)
+    # LiveKit room calls by call id (functions/livekit/): background tasks in this process.
+    room_calls: RoomCalls = field(default_factory=RoomCalls)
     load_seconds: float | None = None
     load_error: str | None = None
 
@@ -73,6 +77,7 @@ class AppState:
                 sink=RoutingSink(
                     {
                         CALL_RESULT: results_sink(settings),
+                        HANDOFF: bridge_sink(settings, "handoffs"),
                         RECORDING: RecordingUploadSink(recordings),
                     }
                 ),
@@ -137,6 +142,7 @@ class AppState:
         return self.recordings.location(key)
 
     async def close(self) -> None:
+        await self.room_calls.aclose()
         if isinstance(self.bots, BridgeBotSource):
             await self.bots.aclose()
         if isinstance(self.delivery.sink, RoutingSink):
@@ -174,6 +180,13 @@ def recording_store(settings: Settings) -> RecordingStore:
         access_key=settings.s3_access_key,
         secret_key=settings.s3_secret_key,
     )
+
+
+def bridge_sink(settings: Settings, what: str) -> Sink:
+    """``POST {bridge}/v1/<what>`` (signed) when a bridge is configured, else ``<what>.jsonl``."""
+    if settings.bridge_url and settings.bridge_secret:
+        return HttpSink(f"{settings.bridge_url.rstrip('/')}/v1/{what}", settings.bridge_secret)
+    return JsonlSink(settings.data_dir / f"{what}.jsonl")
 
 
 def results_sink(settings: Settings) -> Sink:

@@ -77,6 +77,26 @@ class Settings(BaseSettings):
             ipaddress.ip_network(network, strict=False)  # ValueError names the bad entry
         return networks
 
+    # LiveKit rooms and SIP (functions/livekit/, docs/livekit.md); unset: those routes refuse.
+    livekit_url: str | None = Field(None, validation_alias="LIVEKIT_URL")
+    livekit_api_key: str | None = Field(None, validation_alias="LIVEKIT_API_KEY")
+    livekit_api_secret: SecretStr | None = Field(None, validation_alias="LIVEKIT_API_SECRET")
+    livekit_sip_outbound_trunk_id: str | None = Field(
+        None, validation_alias="LIVEKIT_SIP_OUTBOUND_TRUNK_ID"
+    )
+    livekit_agent_prefix: str = Field(
+        "agent-", description="identity prefix of Agent Desk agents joining a handed-off room"
+    )
+    livekit_api_token: SecretStr | None = Field(
+        None, description="Bearer token for POST /livekit/outbound (else VOXCORE_MEDIA_TOKEN)"
+    )
+    attach_secret: SecretStr | None = Field(
+        None, description="HMAC secret diallers sign POST /attach with; unset: attach refused"
+    )
+    widget_bots: list[str] = Field(
+        default_factory=list, description="JSON list of bot ids the web widget may start"
+    )
+
 
 @cache
 def get_settings() -> Settings:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from loguru import logger
 from pipecat.frames.frames import (
@@ -26,7 +26,7 @@ from pipecat.workers.runner import WorkerRunner
 from functions.call.pipeline import CallPipeline
 from functions.call.speech import PLAY_TIMEOUT_S, START_TIMEOUT_S
 from functions.carriers.base import CLOSE_INTERNAL, CLOSE_NORMAL
-from functions.carriers.guard import GuardedWebSocket
+from functions.carriers.guard import Ending
 from shared.analysis import analyze_call
 from shared.calls import CallRequest
 from shared.config.bot import BotConfig
@@ -45,7 +45,20 @@ from shared.scenarios.base import END_CALL_TOOL, Scenario
 from shared.scenarios.tools import ToolArgumentsError
 from shared.webhooks import WebhookClient, WebhookError, validate_arguments
 
+if TYPE_CHECKING:
+    from functions.call.handoff import AgentHandoff
+
 ToolAction = Callable[[Mapping[str, Any]], Awaitable[Any]]
+
+
+class CallGuard(Protocol):
+    """Where a call records why it ends: a carrier socket's guard, or a LiveKit room's."""
+
+    ending: Ending | None
+
+    def end(self, code: int, reason: str, by: str) -> None: ...
+
+
 # Errors one processor may report in a call before the call is ended as failed.
 ERROR_BUDGET = 3
 
@@ -59,9 +72,10 @@ class CallSession:
         bot: BotConfig,
         scenario: Scenario,
         call: CallPipeline,
-        guard: GuardedWebSocket,
+        guard: CallGuard,
         credentials: Credentials,
         webhooks: WebhookClient | None = None,
+        handoff: AgentHandoff | None = None,
     ) -> None:
         self.request = request
         self.bot = bot
@@ -70,6 +84,7 @@ class CallSession:
         self.guard = guard
         self.credentials = credentials
         self.webhooks = webhooks
+        self.handoff = handoff
         self.started_at = now()
         self.transcript: list[TranscriptTurn] = []
         self.tool_calls: list[ToolCallRecord] = []
@@ -97,6 +112,8 @@ class CallSession:
             for name, action in actions.items():
                 llm.register_function(name, self._tool_handler(name, action))
             llm.register_function(END_CALL_TOOL.name, self._end_call)
+        if self.handoff is not None:
+            self.handoff.attach(self)
 
     # --- conversation events -------------------------------------------------------------
     async def _on_connected(self, *_: Any) -> None:
@@ -120,7 +137,7 @@ class CallSession:
             self.transcript.append(TranscriptTurn(role="bot", text=text, at=now()))
 
     async def _on_user_idle(self, *_: Any) -> None:
-        if self._ending:
+        if self._ending or (self.handoff is not None and self.handoff.holds_call):
             return
         if self._silent_prompts < self.bot.limits.silence_reprompts:
             self._silent_prompts += 1
@@ -256,6 +273,11 @@ class CallSession:
     # --- running -------------------------------------------------------------------------
     async def _limit_duration(self) -> None:
         await asyncio.sleep(self.bot.limits.max_duration_s)
+        # A caller on hold for, or handed to, an agent is not cut off; the bot leaves on its own.
+        while self.handoff is not None and self.handoff.holds_call:
+            if self.handoff.state == "joined":
+                return
+            await asyncio.sleep(0.5)
         await self.hang_up("timeout", "maximum call duration reached", unless_caller_speaks=False)
         # A goodbye that cannot play out (a stuck pipeline) must not keep the call alive.
         await asyncio.sleep(START_TIMEOUT_S + PLAY_TIMEOUT_S + 5)
@@ -272,6 +294,8 @@ class CallSession:
             self.guard.end(CLOSE_INTERNAL, "internal error", "error")
         finally:
             limiter.cancel()
+            if self.handoff is not None:
+                await self.handoff.aclose()
             if self._finishing is not None:
                 self._finishing.cancel()
         result = self.result()

@@ -176,6 +176,14 @@ class SqliteOutbox:
             row = self._db.execute(f"SELECT {_COLUMNS} FROM outbox WHERE id = ?", (id,)).fetchone()
         return _message(row) if row else None
 
+    def find(self, key: str) -> OutboxMessage | None:
+        """The message stored under an idempotency key (a handoff watches its own delivery)."""
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT {_COLUMNS} FROM outbox WHERE idempotency_key = ?", (key,)
+            ).fetchone()
+        return _message(row) if row else None
+
     def list(self, state: State | None = None, *, limit: int = 1000) -> list[OutboxMessage]:
         where, args = ("WHERE state = ?", (state,)) if state else ("", ())
         with self._lock:
