@@ -117,6 +117,16 @@ async def asset(name: str) -> FileResponse:
     return FileResponse(WEB_DIR / name, media_type=ASSETS[name])
 
 
+@router.get("/widget/voxcore-call.js", include_in_schema=False)
+async def widget() -> FileResponse:
+    """The embeddable ``<voxcore-call>`` element (docs/widget.md): public, cached an hour."""
+    bundle = WEB_DIR / "voxcore-call.js"
+    if not bundle.exists():
+        raise HTTPException(404, "the widget is not built: run `make widget`")
+    headers = {"Cache-Control": "public, max-age=3600"}
+    return FileResponse(bundle, media_type="text/javascript", headers=headers)
+
+
 @router.get("/dialer/bots")
 async def bots(state: Authorized) -> list[dict[str, str]]:
     return [{"id": bot.id, "name": bot.name or bot.id} for bot in state.defaults.list()]
