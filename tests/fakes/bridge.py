@@ -1,7 +1,8 @@
 """A fake bridge (the config API that owns bots and call history) on a real uvicorn, 127.0.0.1.
 
-Its two GETs serve bots; ``POST /v1/call-results`` takes signed call results into a
-:class:`~tests.fakes.results.ResultsInbox`, as ``docs/results-delivery.md`` asks a bridge to.
+Its two GETs serve bots; ``POST /v1/call-results`` and ``POST /v1/handoffs`` take signed
+call results and handoff requests into :class:`~tests.fakes.results.ResultsInbox`es, as
+``docs/results-delivery.md`` asks a bridge to.
 """
 
 from __future__ import annotations
@@ -45,6 +46,9 @@ class FakeBridge:
     requests: list[str] = field(default_factory=list)
     auth: list[str | None] = field(default_factory=list)
     results: ResultsInbox = field(default_factory=ResultsInbox)
+    handoffs: ResultsInbox = field(
+        default_factory=ResultsInbox
+    )  # Agent Desk handoffs, signed alike
     server: uvicorn.Server | None = None
     thread: threading.Thread | None = None
 
@@ -87,6 +91,10 @@ class FakeBridge:
         @app.post("/v1/call-results")
         async def call_results(request: Request) -> Response:
             return await self.results.receive(request)
+
+        @app.post("/v1/handoffs")
+        async def handoffs(request: Request) -> Response:
+            return await self.handoffs.receive(request)
 
         return app
 
