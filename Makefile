@@ -10,7 +10,7 @@ UV_VERSION := 0.13.8
 # uv from PATH, else as a module of the Python that pip installed it into (no script-dir guess).
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 
-.PHONY: uv install services demo test lint typecheck serve bench-latency
+.PHONY: uv install services browser widget demo test lint typecheck serve bench-latency
 
 uv:
 	@$(UV) --version >/dev/null 2>&1 || { \
@@ -38,6 +38,30 @@ services:
 		$$apt install -y --no-install-recommends redis-server \
 		|| { $$apt update && $$apt install -y --no-install-recommends redis-server; }; }
 
+# The browser tests (tests/browser) drive Debian's chromium headless; the widget test needs the
+# widget built (web/ -> functions/web/voxcore-call.js). Without chromium they skip, or fail
+# under CI (CI=1). Node and npm come from Debian when the machine has none.
+APT_INSTALL = if [ "$$(id -u)" = 0 ]; then sudo=; \
+	elif command -v sudo >/dev/null 2>&1; then sudo=sudo; \
+	else echo "$$pkgs missing and no root or sudo: install them (apt-get install $$pkgs)" >&2; exit 0; fi; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+		echo "$$pkgs missing: install them with your package manager" >&2; exit 0; fi; \
+	apt="$$sudo env DEBIAN_FRONTEND=noninteractive apt-get"; \
+	$$apt install -y --no-install-recommends $$pkgs \
+	|| { $$apt update && $$apt install -y --no-install-recommends $$pkgs; }
+
+browser: widget
+	@command -v chromium >/dev/null 2>&1 || { pkgs=chromium; \
+		echo "installing chromium (for the browser tests)..."; $(APT_INSTALL); }
+
+widget: functions/web/voxcore-call.js
+
+functions/web/voxcore-call.js: web/package.json web/package-lock.json web/src/voxcore-call.js
+	@command -v npm >/dev/null 2>&1 || { pkgs="nodejs npm"; \
+		echo "installing node and npm (to build the widget)..."; $(APT_INSTALL); }
+	@if command -v npm >/dev/null 2>&1; then cd web && npm ci --no-audit --no-fund && npm run build; \
+	else echo "npm missing: the widget is not built (its test skips, or fails under CI)" >&2; fi
+
 demo: install
 	$(UV) run --frozen voxcore demo
 
@@ -51,7 +75,7 @@ lint: install
 typecheck: install
 	$(UV) run --frozen mypy
 
-test: services lint typecheck
+test: services browser lint typecheck
 	$(UV) run --frozen pytest -q
 
 bench-latency: install

@@ -9,6 +9,7 @@ in-call, toggles the microphone, shows captions and hangs up.
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -71,7 +72,8 @@ class Stub(BaseHTTPRequestHandler):
 @pytest.fixture
 def stub() -> Iterator[str]:
     if not BUNDLE.exists():
-        pytest.skip("widget not built: `make widget` (npm ci && npm run build in web/)")
+        missing = "widget not built: `make widget` (npm ci && npm run build in web/)"
+        pytest.fail(missing) if os.environ.get("CI") else pytest.skip(missing)
     Stub.posted.clear()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Stub)
     threading.Thread(target=server.serve_forever, daemon=True).start()
