@@ -86,6 +86,8 @@ class AgentHandoff:
         tools = session.call.context.tools
         if isinstance(tools, ToolsSchema):
             tools.standard_tools.append(TRANSFER_SCHEMA)
+        else:
+            session.call.context.set_tools(ToolsSchema(standard_tools=[TRANSFER_SCHEMA]))
         for llm in session.call.llms:
             llm.register_function(TRANSFER_TOOL, self._tool)
 
