@@ -1,0 +1,1 @@
+"""``gemini`` and ``vertex``: Google's Gemini models through the Gemini API or Vertex AI."""

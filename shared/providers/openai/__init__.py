@@ -1,0 +1,1 @@
+"""``openai``: OpenAI's chat completions, or any OpenAI-compatible server (vLLM, Ollama)."""
