@@ -17,6 +17,7 @@ from pydantic import SecretStr
 from shared.config.bot import BotConfig
 from shared.config.bridge import BridgeBotSource, BridgeUnavailableError
 from shared.config.source import BotConfigError, BotNotFoundError
+from shared.handoff import HandoffRequest
 from shared.results import CallResult
 from tests.fakes.bridge import FakeBridge, bot, running_bridge
 
@@ -170,7 +171,7 @@ async def test_concurrent_lookups_share_one_request(
 def schema_components() -> dict[str, Any]:
     """The models as OpenAPI components: ``$defs`` hoisted beside them, refs pointing there."""
     components: dict[str, Any] = {}
-    for model in (BotConfig, CallResult):
+    for model in (BotConfig, CallResult, HandoffRequest):
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         components.update(schema.pop("$defs", {}))
         components[model.__name__] = schema
