@@ -81,11 +81,12 @@ async def webhook(request: Request) -> JSONResponse:
 
 
 def _authorized(request: Request, state: AppState) -> bool:
-    """Bearer ``VOXCORE_LIVEKIT_API_TOKEN`` (or ``VOXCORE_MEDIA_TOKEN``); open when neither is
-    set, like the media sockets (``voxcore serve`` then listens on loopback only)."""
+    """Bearer ``VOXCORE_LIVEKIT_API_TOKEN`` (or ``VOXCORE_MEDIA_TOKEN``). With neither set,
+    only a request that cannot place a call (LiveKit not configured: "queued") gets through:
+    this route dials real phone numbers, so it never runs open."""
     expected = state.settings.livekit_api_token or state.settings.media_token
     if expected is None:
-        return True
+        return LiveKit.from_settings(state.settings) is None
     offered = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
     return hmac.compare_digest(offered.encode(), expected.get_secret_value().encode())
 

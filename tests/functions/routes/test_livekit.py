@@ -67,13 +67,12 @@ def environment(tmp_path: Path, livekit: bool = True, **settings: Any) -> Iterat
     fake = FakeLiveKit()
     with serving(fake.app()) as url:
         values = fake.settings(url) if livekit else {}
-        config = Settings(
-            data_dir=tmp_path,
-            livekit_api_token=SecretStr(TOKEN),
-            attach_secret=SecretStr(ATTACH_SECRET),
-            widget_bots=["support-desk"],
-            **(values | settings),
-        )
+        defaults = {
+            "livekit_api_token": SecretStr(TOKEN),
+            "attach_secret": SecretStr(ATTACH_SECRET),
+            "widget_bots": ["support-desk"],
+        }
+        config = Settings(data_dir=tmp_path, **(defaults | values | settings))
         app = create_app(config, preload=False)
         launched = Launched()
         app.state.voxcore.room_calls = launched
@@ -215,6 +214,13 @@ def test_outbound_needs_the_api_token(env: Env, token: str | None) -> None:
     answer = outbound(env, CALL, token=token)
     assert answer.status_code == 401
     assert env.livekit.calls == [] and env.launched.requests == []
+
+
+def test_outbound_never_runs_open_when_it_could_dial(tmp_path: Path) -> None:
+    """No token configured: with LiveKit set up, placing calls is refused outright."""
+    for env in environment(tmp_path, livekit_api_token=None):
+        assert outbound(env, CALL, token=None).status_code == 401
+        assert env.livekit.calls == [] and env.launched.requests == []
 
 
 @pytest.mark.parametrize(
