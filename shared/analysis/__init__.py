@@ -42,10 +42,12 @@ async def analyze_call(
         try:
             ctx = credentials.context(bot, spec, 16000, scenario)
             llm = cast(LLMService, registry.create(spec, ctx))
-            async with asyncio.timeout(settings.timeout_s):
-                analysis = await StructuredAnalyzer(settings, llm, bot.name, spec.label).analyze(
-                    result
-                )
+            try:
+                async with asyncio.timeout(settings.timeout_s):
+                    analyzer = StructuredAnalyzer(settings, llm, bot.name, spec.label)
+                    analysis = await analyzer.analyze(result)
+            finally:
+                await llm.cleanup()  # closes the service's HTTP client
             return analysis.model_copy(update={"problems": [*problems, *analysis.problems]})
         except Exception as error:
             # The error's type only: provider messages can quote request details.

@@ -40,12 +40,20 @@ class Credentials:
         return cls(settings.provider_keys, settings.provider_urls)
 
     def access(self, tenant: str, spec: ProviderSpec) -> ProviderAccess:
-        key = self._keys.get(f"{tenant}/{spec.name}") or self._keys.get(spec.name)
+        """The tenant's key and endpoint for ``spec``.
+
+        A tenant with an endpoint of its own (its vLLM, say) only ever gets its own key: the
+        process-wide key is for the process-wide endpoint, and must not travel to a
+        tenant's server.
+        """
+        own = f"{tenant}/{spec.name}"
+        if own in self._urls:
+            return ProviderAccess(self._keys.get(own), self._urls[own])
+        key = self._keys.get(own) or self._keys.get(spec.name)
         env = registry.key_env(spec)
         if key is None and env and self._environ.get(env):
             key = SecretStr(self._environ[env])
-        url = self._urls.get(f"{tenant}/{spec.name}") or self._urls.get(spec.name)
-        return ProviderAccess(key, url)
+        return ProviderAccess(key, self._urls.get(spec.name))
 
     def context(
         self, bot: BotConfig, spec: ProviderSpec, sample_rate: int, scenario: Scenario | None

@@ -8,6 +8,7 @@ of real speech and the bot must open the right ticket: a multi-turn call with to
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -65,7 +66,8 @@ async def support_call(
         options=CallOptions(timeout_s=90),
         transcribe=False,
     )
-    return report, server.result(bot, timeout=20)
+    # server.result polls with sleeps: off the loop, so calls placed together run together.
+    return report, await asyncio.to_thread(server.result, bot, 20)
 
 
 def ticket_opened(result: Mapping[str, Any]) -> dict[str, Any]:

@@ -79,3 +79,13 @@ def test_a_bridge_body_without_its_key_is_refused_with_its_origin() -> None:
     check = Credentials({}, {}, environ={}).check
     with pytest.raises(BotConfigError, match=r"^bridge:bots/x: tts: .*ELEVENLABS_API_KEY"):
         checked("bridge:bots/x", bot, check)
+
+
+def test_a_tenants_own_endpoint_never_gets_the_process_key() -> None:
+    urls = {"acme/openai": "http://vllm.acme.internal:8000/v1"}
+    credentials = Credentials(
+        {"openai": SecretStr("sk-process")}, urls, environ={"OPENAI_API_KEY": "sk-env"}
+    )
+    access = credentials.access("acme", OPENAI)
+    assert (access.api_key, access.base_url) == (None, urls["acme/openai"])
+    assert credentials.access("other", OPENAI).key(OPENAI) == "sk-process"
