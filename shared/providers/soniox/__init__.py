@@ -1,0 +1,1 @@
+"""Soniox: ``soniox`` (real-time STT over a WebSocket, ``stt.py``), Pipecat's own service."""
