@@ -78,7 +78,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         call.end.end(CLOSE_INTERNAL, "server shutting down", "error")
         call.cancel.set()
     if calls:
-        await asyncio.wait(list(calls.values()), timeout=SHUTDOWN_WAIT_S)
+        _, stuck = await asyncio.wait(list(calls.values()), timeout=SHUTDOWN_WAIT_S)
+        for task in stuck:
+            task.cancel()
+        await asyncio.gather(*stuck, return_exceptions=True)
 
 
 router = APIRouter(lifespan=lifespan)
@@ -135,6 +138,8 @@ async def bots(state: Authorized) -> list[dict[str, str]]:
 @router.post("/dialer/offer")
 async def offer(body: Offer, state: Authorized, connection: HTTPConnection) -> dict[str, str]:
     """Reserve a slot and answer the offer; the call itself runs on in a task of its own."""
+    if "m=audio" not in body.sdp:
+        raise HTTPException(400, "the offer has no audio to answer")
     if not state.ready.is_set():
         raise HTTPException(503, "not ready: models are loading")
     try:
@@ -233,20 +238,23 @@ async def run_call(
     pipeline.user.add_event_handler("on_user_turn_stopped", on_caller_turn)
     pipeline.assistant.add_event_handler("on_assistant_turn_stopped", on_bot_turn)
 
-    async def watch() -> None:
+    async def expect_browser() -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(connected.wait(), CONNECT_TIMEOUT_S)
         if not connected.is_set():
             await stop(CLOSE_NORMAL, "browser never connected", "caller")
+
+    async def on_shutdown() -> None:
         await call.cancel.wait()
         await pipeline.worker.cancel(reason="server shutting down")
 
     logger.info(f"call {request.call_id} (webrtc): bot {bot.id} from the browser dialer")
-    watcher = asyncio.create_task(watch())
+    watchers = [asyncio.create_task(expect_browser()), asyncio.create_task(on_shutdown())]
     try:
         result = await session.run()
     finally:
-        watcher.cancel()
+        for watcher in watchers:
+            watcher.cancel()
     if pipeline.recorder is not None:
         result = await with_recording(state, result, pipeline.recorder)
     return result
