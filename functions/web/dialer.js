@@ -24,7 +24,10 @@ function say(role, text) {
 }
 
 async function detail(response) {
-  try { return (await response.json()).detail ?? response.statusText; }
+  try {
+    const { detail } = await response.json();
+    return typeof detail === "string" ? detail : JSON.stringify(detail ?? response.statusText);
+  }
   catch { return response.statusText; }
 }
 
