@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,8 +19,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
 @pytest.fixture
 def screenshots() -> Path | None:
     """Where to refresh the docs' screenshots (VOXCORE_SCREENSHOTS=1), else nowhere."""
-    import os
-
     if not os.environ.get("VOXCORE_SCREENSHOTS"):
         return None
     return Path(__file__).resolve().parents[2] / "docs" / "images"
