@@ -31,7 +31,7 @@ from starlette.requests import HTTPConnection
 from functions.call.pipeline import CallerEvents, build_pipeline
 from functions.call.session import CallSession
 from functions.carriers.base import CLOSE_INTERNAL, CLOSE_NORMAL
-from functions.carriers.guard import Ending, GuardedWebSocket
+from functions.carriers.guard import Ending
 from functions.routes.media import with_recording
 from functions.state import AppState
 from shared.calls import CallRequest
@@ -50,7 +50,7 @@ ASSETS = {"dialer.js": "text/javascript", "dialer.css": "text/css"}
 
 
 class CallEnd:
-    """Why a browser call ended (the first reason wins): what the session asks a guard."""
+    """Why a browser call ended (the first reason wins): the session's ``CallGuard``."""
 
     def __init__(self) -> None:
         self.ending: Ending | None = None
@@ -202,9 +202,8 @@ async def run_call(
         pipeline = build_pipeline(
             bot, scenario, transport, SAMPLE_RATE, state.credentials, events=CallerEvents()
         )
-        guard = cast(GuardedWebSocket, end)  # the session only records the ending
         session = CallSession(
-            request, bot, scenario, pipeline, guard, state.credentials, state.webhooks
+            request, bot, scenario, pipeline, end, state.credentials, state.webhooks
         )
     except Exception as error:
         logger.exception(f"call {request.call_id}: could not run: {error}")
