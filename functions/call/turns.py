@@ -3,6 +3,9 @@
 SmartTurn's model wants 16 kHz: Pipecat 1.14 resamples 8 kHz segments before inference (the
 silent failure of pipecat#3844 is fixed there; ``tests/functions/call`` checks it on real
 speech).
+
+An STT that detects turns itself (Deepgram Flux) proposes each turn's start and end instead,
+and Pipecat's external strategies resolve those proposals: VAD still runs but decides nothing.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from pipecat.audio.turn.smart_turn.local_smart_turn_v3 import LocalSmartTurnAnal
 from pipecat.frames.frames import TranscriptionFrame, VADUserStoppedSpeakingFrame
 from pipecat.turns.user_start import VADUserTurnStartStrategy
 from pipecat.turns.user_stop import TurnAnalyzerUserTurnStopStrategy
-from pipecat.turns.user_turn_strategies import UserTurnStrategies
+from pipecat.turns.user_turn_strategies import ExternalUserTurnStrategies, UserTurnStrategies
 
 from shared.config.bot import BotConfig
 
@@ -51,9 +54,23 @@ class SegmentAwareStopStrategy(TurnAnalyzerUserTurnStopStrategy):
         await super()._handle_transcription(frame)
 
 
+# STTs whose own start/end-of-turn events take the caller's turn (they push Pipecat's
+# ProposedUserStarted/StoppedSpeakingFrame).
+TURN_DETECTING_STT = frozenset({"deepgram-flux"})
+
+
 def turn_strategies(bot: BotConfig) -> UserTurnStrategies:
-    """How the bot decides the caller's turn has started and ended (VAD, then SmartTurn v3)."""
+    """How the bot decides the caller's turn has started and ended (VAD, then SmartTurn v3).
+
+    With Flux, Flux's ``StartOfTurn`` opens the turn (interrupting the bot unless the bot
+    disallows it) and its ``EndOfTurn``, which carries the turn's transcript, closes it. This
+    is the strategy the Flux service itself recommends; it is given explicitly because
+    explicit strategies always win over a service's recommendation, and so that the bot's
+    ``allow_interruptions`` applies.
+    """
     turn = bot.turn
+    if bot.stt.name in TURN_DETECTING_STT:
+        return ExternalUserTurnStrategies(enable_interruptions=turn.allow_interruptions)
     analyzer = LocalSmartTurnAnalyzerV3(params=SmartTurnParams(stop_secs=turn.smart_turn_stop_s))
     return UserTurnStrategies(
         start=[VADUserTurnStartStrategy(enable_interruptions=turn.allow_interruptions)],
