@@ -14,10 +14,15 @@ from pipecat.audio.turn.smart_turn.base_smart_turn import SmartTurnParams
 from pipecat.audio.turn.smart_turn.local_smart_turn_v3 import LocalSmartTurnAnalyzerV3
 from pipecat.frames.frames import TranscriptionFrame, VADUserStoppedSpeakingFrame
 from pipecat.turns.user_start import VADUserTurnStartStrategy
-from pipecat.turns.user_stop import TurnAnalyzerUserTurnStopStrategy
+from pipecat.turns.user_stop import (
+    BaseUserTurnStopStrategy,
+    SpeechTimeoutUserTurnStopStrategy,
+    TurnAnalyzerUserTurnStopStrategy,
+)
 from pipecat.turns.user_turn_strategies import ExternalUserTurnStrategies, UserTurnStrategies
 
 from shared.config.bot import BotConfig
+from shared.providers.registry import TURN_DETECTING_STT
 
 
 class SegmentAwareStopStrategy(TurnAnalyzerUserTurnStopStrategy):
@@ -54,10 +59,6 @@ class SegmentAwareStopStrategy(TurnAnalyzerUserTurnStopStrategy):
         await super()._handle_transcription(frame)
 
 
-# STTs whose own start/end-of-turn events take the caller's turn (they push Pipecat's
-# ProposedUserStarted/StoppedSpeakingFrame).
-TURN_DETECTING_STT = frozenset({"deepgram-flux"})
-
 
 def turn_strategies(bot: BotConfig) -> UserTurnStrategies:
     """How the bot decides the caller's turn has started and ended (VAD, then SmartTurn v3).
@@ -71,8 +72,13 @@ def turn_strategies(bot: BotConfig) -> UserTurnStrategies:
     turn = bot.turn
     if bot.stt.name in TURN_DETECTING_STT:
         return ExternalUserTurnStrategies(enable_interruptions=turn.allow_interruptions)
-    analyzer = LocalSmartTurnAnalyzerV3(params=SmartTurnParams(stop_secs=turn.smart_turn_stop_s))
+    stop: BaseUserTurnStopStrategy
+    if turn.smart_turn:
+        params = SmartTurnParams(stop_secs=turn.smart_turn_stop_s)
+        stop = SegmentAwareStopStrategy(turn_analyzer=LocalSmartTurnAnalyzerV3(params=params))
+    else:  # the turn ends after a fixed quiet spell: simpler, slower on pauses mid-sentence
+        stop = SpeechTimeoutUserTurnStopStrategy(user_speech_timeout=turn.smart_turn_stop_s)
     return UserTurnStrategies(
         start=[VADUserTurnStartStrategy(enable_interruptions=turn.allow_interruptions)],
-        stop=[SegmentAwareStopStrategy(turn_analyzer=analyzer)],
+        stop=[stop],
     )

@@ -11,6 +11,7 @@ from shared import scenarios
 from shared.config.analysis import ANY_TOOL, AnalysisSettings
 from shared.config.handoff import HandoffSettings
 from shared.config.webhooks import WebhookTool
+from shared.providers.registry import TURN_DETECTING_STT
 from shared.providers.spec import ProviderKind, ProviderSpec
 from shared.scenarios.base import END_CALL
 
@@ -153,6 +154,17 @@ class BotConfig(BaseModel):
                 raise ValueError(f"{where}.tools: {unknown} are not tools of this bot")
             if unknown := sorted(set(rule.intents) - intents):
                 raise ValueError(f"{where}.intents: {unknown} are not {self.scenario} intents")
+        return self
+
+    @model_validator(mode="after")
+    def _one_kind_of_turn_taking(self) -> BotConfig:
+        # Turn strategies are fixed when the call starts: an STT that takes turns itself
+        # (Flux) and one that leaves them to VAD cannot stand in for each other mid-call.
+        if len({spec.name in TURN_DETECTING_STT for spec in self.providers("stt")}) > 1:
+            raise ValueError(
+                "fallbacks.stt: deepgram-flux takes turns itself, so the STTs of one bot must "
+                "all be Flux or all not"
+            )
         return self
 
     def providers(self, kind: ProviderKind) -> list[ProviderSpec]:

@@ -35,6 +35,10 @@ _REGISTRY: dict[tuple[ProviderKind, str], str] = {
     ("tts", "sarvam"): "shared.providers.sarvam.tts",
 }
 
+# STTs whose own start/end-of-turn events take the caller's turn (they push Pipecat's
+# ProposedUserStarted/StoppedSpeakingFrame) instead of VAD + SmartTurn.
+TURN_DETECTING_STT = frozenset({"deepgram-flux"})
+
 # Providers that need a key, and the vendor's usual environment variable for it (the key may
 # also come per tenant from VOXCORE_PROVIDER_KEYS; see shared/providers/credentials.py).
 KEY_ENV: dict[str, str] = {

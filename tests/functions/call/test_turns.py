@@ -19,9 +19,12 @@ from pipecat.frames.frames import (
 )
 from pipecat.metrics.metrics import MetricsData
 from pipecat.processors.frame_processor import FrameProcessorSetup
+from pipecat.turns.user_stop import SpeechTimeoutUserTurnStopStrategy
+from pipecat.turns.user_turn_strategies import ExternalUserTurnStrategies
 from pipecat.utils.asyncio.task_manager import TaskManager
 
-from functions.call.turns import SegmentAwareStopStrategy
+from functions.call.turns import SegmentAwareStopStrategy, turn_strategies
+from shared.config.bot import BotConfig
 
 
 class AlwaysComplete(BaseTurnAnalyzer):
@@ -94,3 +97,13 @@ async def test_a_single_segment_ends_when_its_transcript_arrives(
     assert stopped == []
     await stop.process_frame(transcript("What are your opening hours?"))
     assert stopped == ["What are your opening hours?"]
+
+
+def test_strategies_follow_the_bot() -> None:
+    base = {"id": "b", "name": "B", "scenario": "support_desk", "greeting": "Hi."}
+    smart = turn_strategies(BotConfig.model_validate(base))
+    assert isinstance(smart.stop[0], SegmentAwareStopStrategy)
+    plain = turn_strategies(BotConfig.model_validate(base | {"turn": {"smart_turn": False}}))
+    assert isinstance(plain.stop[0], SpeechTimeoutUserTurnStopStrategy)
+    flux = BotConfig.model_validate(base | {"stt": {"kind": "stt", "name": "deepgram-flux"}})
+    assert isinstance(turn_strategies(flux), ExternalUserTurnStrategies)

@@ -40,6 +40,12 @@ def test_fallbacks_follow_the_primary_and_must_be_the_right_kind() -> None:
     refused({"fallbacks": {"stt": [WHISPER]}}, r"fallbacks\.stt\.0: .* already earlier")
 
 
+def test_flux_and_vad_turn_taking_do_not_mix_in_one_chain() -> None:
+    flux = {"kind": "stt", "name": "deepgram-flux"}
+    refused({"stt": flux, "fallbacks": {"stt": [WHISPER]}}, "deepgram-flux takes turns itself")
+    refused({"fallbacks": {"stt": [flux]}}, "deepgram-flux takes turns itself")
+
+
 def test_unknown_scenarios_are_refused_when_validated() -> None:
     refused({"scenario": "pizza"}, r"scenario: unknown 'pizza' \(registered: clinic_booking")
 
