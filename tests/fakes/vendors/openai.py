@@ -76,10 +76,15 @@ def _error(status: int, message: str, kind: str, code: str | None) -> JSONRespon
 
 @dataclass
 class FakeOpenAI:
-    """Serves ``app()``; accepts only ``key``. ``pieces`` splits tool-call arguments."""
+    """Serves ``app()``; accepts only ``key``. ``pieces`` splits tool-call arguments.
+
+    ``failing``: answer every request with a 500, as an overloaded or broken deployment does
+    (for failover drills).
+    """
 
     key: str
     pieces: int = 4
+    failing: bool = False
     requests: list[Recorded] = field(default_factory=list)
 
     def app(self) -> FastAPI:
@@ -97,6 +102,9 @@ class FakeOpenAI:
                     "invalid_request_error",
                     "invalid_api_key",
                 )
+            if self.failing:
+                return _error(500, "The server had an error while processing your request.",
+                              "server_error", None)  # fmt: skip
             if body.get("stream"):
                 return StreamingResponse(self._stream(body), media_type="text/event-stream")
             return self._complete(body)
