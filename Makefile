@@ -10,7 +10,8 @@ UV_VERSION := 0.13.8
 # uv from PATH, else as a module of the Python that pip installed it into (no script-dir guess).
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 
-.PHONY: uv install services browser widget demo test lint typecheck serve bench-latency
+.PHONY: uv install services browser widget demo test lint typecheck serve bench-latency \
+	bench-coldstart deploy
 
 uv:
 	@$(UV) --version >/dev/null 2>&1 || { \
@@ -80,3 +81,10 @@ test: services browser lint typecheck
 
 bench-latency: install
 	$(UV) run --frozen python bench/latency.py
+
+bench-coldstart: install
+	$(UV) run --frozen python bench/coldstart.py --rounds 3
+
+# Modal (docs/deploy.md): needs `uv run modal token new` once and the five Secrets.
+deploy: install
+	$(UV) run --frozen modal deploy modal_app.py

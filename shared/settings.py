@@ -97,6 +97,16 @@ class Settings(BaseSettings):
         default_factory=list, description="JSON list of bot ids the web widget may start"
     )
 
+    # Shared state on Modal (docs/deploy.md): names of modal.Dicts every container shares.
+    # VOXCORE_TRACKER_URL (Redis) wins over tracker_dict; unset: in-process slots, SQLite outbox.
+    tracker_dict: str | None = Field(None, description="modal.Dict holding the call slots")
+    outbox_dict: str | None = Field(
+        None, description="modal.Dict holding the outbox (its index: the same name + '-index')"
+    )
+    calls_dict: str | None = Field(
+        None, description="modal.Dict recording spawned calls: idempotency, attempts, talking"
+    )
+
 
 @cache
 def get_settings() -> Settings:

@@ -1,18 +1,29 @@
 """Fault tests against a real results endpoint: errors, hangs and an outage, then recovery.
 
-Each ends with every enqueued key stored exactly once at the bridge and nothing pending.
+Each ends with every enqueued key stored exactly once at the bridge and nothing pending, with
+every outbox backend behind the worker.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
+import pytest
 from pydantic import SecretStr
 
 from lab.local_server import free_port
 from shared.outbox import HttpSink, OutboxWorker, SqliteOutbox
+from tests.shared.outbox.conftest import BACKENDS, open_outbox
 from tests.shared.outbox.endpoint import SECRET, Endpoint, Server
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    yield from open_outbox(request.param, tmp_path)
 
 
 def fill(store: SqliteOutbox, n: int) -> list[str]:

@@ -1,4 +1,5 @@
-"""The SQLite outbox: idempotent enqueue, leases, transitions, replay, and cross-process claims."""
+"""The outbox contract (SQLite and modal.Dict alike): idempotent enqueue, leases, transitions,
+replay; then SQLite's own: cross-process claims and durability through a SIGKILL."""
 
 from __future__ import annotations
 
@@ -8,14 +9,24 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from shared.outbox import SqliteOutbox
 from shared.results import CallResult
+from tests.shared.outbox.conftest import BACKENDS, open_outbox
 
 ROOT = Path(__file__).resolve().parents[3]
 T0 = 1_000_000.0
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    yield from open_outbox(request.param, tmp_path)
 
 
 def test_enqueue_is_idempotent_by_key(store: SqliteOutbox) -> None:
@@ -95,6 +106,7 @@ print(json.dumps(ids))
 """
 
 
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
 def test_concurrent_processes_never_claim_the_same_row(store: SqliteOutbox) -> None:
     for i in range(200):
         store.enqueue("call_result", f"k{i}", {"i": i})

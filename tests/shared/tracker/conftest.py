@@ -19,6 +19,8 @@ import redis
 
 from lab.local_server import free_port
 from shared.tracker import CallTracker, InProcessCallTracker, RedisCallTracker
+from shared.tracker.modal import ModalDictCallTracker
+from tests.shared.tracker.fake_modal import FakeModalDict
 
 MakeTracker = Callable[..., Awaitable[CallTracker]]
 
@@ -91,11 +93,23 @@ async def redis_trackers(redis_url: str, key_prefix: str) -> AsyncIterator[MakeT
         await tracker.aclose()
 
 
-@pytest.fixture(params=["in-process", "redis"])
+@pytest.fixture
+def modal_trackers() -> MakeTracker:
+    """Trackers sharing one in-memory STAND-IN for a ``modal.Dict`` (no Modal server here)."""
+    slots = FakeModalDict("call-slots")
+
+    async def make(limit: int, **options: object) -> CallTracker:
+        return ModalDictCallTracker(slots, limit, **options)  # type: ignore[arg-type]
+
+    return make
+
+
+@pytest.fixture(params=["in-process", "redis", "modal-dict"])
 def make_tracker(request: pytest.FixtureRequest) -> MakeTracker:
     """One backend per run of a contract test; the Redis one starts redis-server on demand."""
-    if request.param == "redis":
-        make: MakeTracker = request.getfixturevalue("redis_trackers")
+    if request.param in ("redis", "modal-dict"):
+        fixture = "redis_trackers" if request.param == "redis" else "modal_trackers"
+        make: MakeTracker = request.getfixturevalue(fixture)
         return make
 
     async def in_process(limit: int, **_: object) -> CallTracker:

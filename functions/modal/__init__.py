@@ -1,0 +1,1 @@
+"""Modal deployment: backends shared across containers, the per-call agent, spawning, draining."""
