@@ -24,7 +24,7 @@ from functions.carriers.base import CLOSE_NORMAL
 from shared.config.handoff import HandoffSettings
 from shared.handoff import HANDOFF, HandoffRequest
 from shared.outbox.store import SqliteOutbox
-from shared.results import ToolCallRecord, TranscriptTurn, now
+from shared.results import TranscriptTurn, now
 from shared.scenarios.base import END_CALL_TOOL
 
 if TYPE_CHECKING:
@@ -95,15 +95,7 @@ class AgentHandoff:
         arguments = dict(params.arguments)
         result = await self.transfer(str(arguments.get("reason", "")))
         session = self._require()
-        session.tool_calls.append(
-            ToolCallRecord(
-                name=TRANSFER_TOOL,
-                arguments=arguments,
-                result=result,
-                at=now(),
-                error=result.get("error"),
-            )
-        )
+        session.tools.record(TRANSFER_TOOL, arguments, result, result.get("error"))
         # The hold worker speaks next; the LLM must not talk over it.
         await params.result_callback(result, properties=FunctionCallResultProperties(run_llm=False))
 
@@ -127,7 +119,7 @@ class AgentHandoff:
 
     def request(self, session: CallSession, reason: str) -> HandoffRequest:
         fields: dict[str, Any] = {}
-        for call in session.tool_calls:
+        for call in session.tools.records:
             if call.error is None and call.name not in (END_CALL_TOOL.name, TRANSFER_TOOL):
                 fields.update(call.arguments)
         return HandoffRequest(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from loguru import logger
@@ -25,30 +24,26 @@ from pipecat.workers.runner import WorkerRunner
 
 from functions.call.pipeline import CallPipeline
 from functions.call.speech import PLAY_TIMEOUT_S, START_TIMEOUT_S
+from functions.call.tools import CallTools
 from functions.carriers.base import CLOSE_INTERNAL, CLOSE_NORMAL
 from functions.carriers.guard import Ending
 from shared.analysis import analyze_call
 from shared.calls import CallRequest
 from shared.config.bot import BotConfig
-from shared.config.webhooks import WebhookTool
 from shared.pricing import price_table
 from shared.providers.credentials import Credentials
 from shared.results import (
     CallResult,
     DisconnectedBy,
-    ToolCallRecord,
     TranscriptTurn,
     TurnLatency,
     now,
 )
 from shared.scenarios.base import END_CALL_TOOL, Scenario
-from shared.scenarios.tools import ToolArgumentsError
-from shared.webhooks import WebhookClient, WebhookError, validate_arguments
+from shared.webhooks import WebhookClient
 
 if TYPE_CHECKING:
     from functions.call.handoff import AgentHandoff
-
-ToolAction = Callable[[Mapping[str, Any]], Awaitable[Any]]
 
 
 class CallGuard(Protocol):
@@ -87,7 +82,7 @@ class CallSession:
         self.handoff = handoff
         self.started_at = now()
         self.transcript: list[TranscriptTurn] = []
-        self.tool_calls: list[ToolCallRecord] = []
+        self.tools = CallTools(request, bot, scenario, webhooks)
         self.latency: list[TurnLatency] = []
         self._silent_prompts = 0
         self._errors: Counter[str] = Counter()
@@ -105,12 +100,8 @@ class CallSession:
         call.assistant.event_handler("on_assistant_turn_stopped")(self._on_bot_turn_stopped)
         call.latency.event_handler("on_latency_breakdown")(self._on_latency)
         call.worker.event_handler("on_pipeline_error")(self._on_pipeline_error)
-        actions: dict[str, ToolAction] = {tool.name: tool.invoke for tool in self.scenario.tools}
-        for webhook in self.bot.webhooks:
-            actions[webhook.name] = self._webhook_action(webhook)
         for llm in call.llms:  # every fallback answers with the same tools
-            for name, action in actions.items():
-                llm.register_function(name, self._tool_handler(name, action))
+            self.tools.register(llm)
             llm.register_function(END_CALL_TOOL.name, self._end_call)
         if self.handoff is not None:
             self.handoff.attach(self)
@@ -185,51 +176,10 @@ class CallSession:
         await self.call.worker.cancel(reason=f"{name} can no longer do its job")
 
     # --- tools ------------------------------------------------------------------------------
-    def _webhook_action(self, webhook: WebhookTool) -> ToolAction:
-        """The bot's backend answers the tool; a scenario tool's arguments are still checked."""
-        built_in = {tool.name: tool for tool in self.scenario.tools}.get(webhook.name)
-        call = {
-            "call_id": self.request.call_id,
-            "bot_id": self.bot.id,
-            "tenant": self.bot.tenant,
-            "from": self.request.from_number,
-            "to": self.request.to_number,
-        }
-
-        async def action(arguments: Mapping[str, Any]) -> Any:
-            if self.webhooks is None:
-                raise WebhookError(f"{webhook.name}: webhooks are not enabled in this process")
-            if built_in is not None:
-                checked = built_in.validate(arguments)
-            else:
-                checked = validate_arguments(webhook, arguments)
-            return await self.webhooks.call(webhook, checked, call)
-
-        return action
-
-    def _tool_handler(self, name: str, action: ToolAction) -> Any:
-        async def handler(params: FunctionCallParams) -> None:
-            arguments = dict(params.arguments)
-            try:
-                result: Any = await action(arguments)
-                error = None
-            except (ToolArgumentsError, WebhookError) as problem:
-                result, error = {"error": str(problem)}, str(problem)
-                logger.warning(f"call {self.request.call_id}: tool {name} failed: {problem}")
-            self.tool_calls.append(
-                ToolCallRecord(name=name, arguments=arguments, result=result, at=now(), error=error)
-            )
-            logger.info(f"call {self.request.call_id}: tool {name}({arguments})")
-            await params.result_callback(result)
-
-        return handler
-
     async def _end_call(self, params: FunctionCallParams) -> None:
         arguments = dict(params.arguments)
         result = await END_CALL_TOOL.invoke(arguments)
-        self.tool_calls.append(
-            ToolCallRecord(name=END_CALL_TOOL.name, arguments=arguments, result=result, at=now())
-        )
+        self.tools.record(END_CALL_TOOL.name, arguments, result)
         # The LLM's goodbye was written just before this call; let it play, then hang up.
         self.call.speech.expect_speech()
         await params.result_callback(result, properties=FunctionCallResultProperties(run_llm=False))
@@ -327,7 +277,7 @@ class CallSession:
             close_code=ending.code if ending else None,
             close_reason=ending.reason if ending else "",
             transcript=self.transcript,
-            tool_calls=self.tool_calls,
+            tool_calls=self.tools.records,
             latency=self.latency,
             usage=usage,
             provider_switches=sorted(

@@ -23,14 +23,16 @@ from pydantic import SecretStr
 
 from functions.call.handoff import TRANSFER_TOOL, AgentHandoff
 from functions.call.session import CallSession
+from functions.call.tools import CallTools
 from functions.livekit.room import RoomGuard
+from shared import scenarios
 from shared.calls import CallRequest
 from shared.config.bot import BotConfig
 from shared.config.handoff import HandoffSettings
 from shared.handoff import HANDOFF
 from shared.outbox import HttpSink, OutboxWorker, SqliteOutbox
 from shared.outbox.sinks import RoutingSink
-from shared.results import ToolCallRecord, TranscriptTurn, now
+from shared.results import TranscriptTurn, now
 from tests.fakes.bridge import FakeBridge, bot, running_bridge
 
 
@@ -82,15 +84,14 @@ async def outbox(tmp_path: Path, bridge: FakeBridge) -> AsyncIterator[SqliteOutb
 def session(settings: HandoffSettings, max_duration_s: float = 600) -> Any:
     """What the handoff and the duration limit touch of a ``CallSession``."""
     config = BotConfig(**bot("desk", handoff=settings.model_dump(), limits={"max_duration_s": 1}))
+    request = CallRequest("call-9", "livekit", "+15557654321", "+15550100100", "desk")
+    tools = CallTools(request, config, scenarios.get(config.scenario), None)
+    tools.record("get_order_status", {"order_number": "42"}, {})
     stand_in = SimpleNamespace(
-        request=CallRequest("call-9", "livekit", "+15557654321", "+15550100100", "desk"),
+        request=request,
         bot=config.model_copy(update={"limits": SimpleNamespace(max_duration_s=max_duration_s)}),
         transcript=[TranscriptTurn(role="caller", text="I want a person", at=now())],
-        tool_calls=[
-            ToolCallRecord(
-                name="get_order_status", arguments={"order_number": "42"}, result={}, at=now()
-            )
-        ],
+        tools=tools,
         guard=RoomGuard(),
         call=SimpleNamespace(
             context=LLMContext(tools=ToolsSchema(standard_tools=[])),
@@ -205,7 +206,7 @@ async def test_the_tool_is_offered_recorded_and_lets_the_hold_speak(outbox: Sqli
     await handoff._tool(
         SimpleNamespace(arguments={"reason": "wants a human"}, result_callback=answered)
     )
-    (record,) = [call for call in stand_in.tool_calls if call.name == TRANSFER_TOOL]
+    (record,) = [call for call in stand_in.tools.records if call.name == TRANSFER_TOOL]
     assert record.result == {"status": "transferring", "queue": "billing"} and record.error is None
     assert answered.call_args.kwargs["properties"].run_llm is False
     await handoff.aclose()
