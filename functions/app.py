@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from functions.redaction import mask_secrets_in_loguru, redact_server_logs, secret_values
 from functions.routes import attach, dialer, health, livekit, media, twilio_voice
@@ -45,6 +46,15 @@ def create_app(settings: Settings | None = None, *, preload: bool = True) -> Fas
 
     app = FastAPI(title="VoxCore", version="0.1.0", lifespan=lifespan)
     app.state.voxcore = state
+    if settings.widget_origins:
+        # The widget is embedded on customers' sites: only their origins may call it, and
+        # only the anonymous widget endpoint is worth calling from a page.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.widget_origins,
+            allow_methods=["POST"],
+            allow_headers=["content-type"],
+        )
     app.include_router(health.router)
     app.include_router(media.router)
     app.include_router(twilio_voice.router)

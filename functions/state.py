@@ -10,11 +10,12 @@ from loguru import logger
 
 from functions.call.recorder import CallRecorder
 from functions.livekit.calls import RoomCalls
+from functions.modal import backends
 from shared.config.bridge import BridgeBotSource
 from shared.config.source import BotSource, DirectoryBotSource
 from shared.handoff import HANDOFF
+from shared.outbox.base import OutboxStore
 from shared.outbox.sinks import HttpSink, JsonlSink, RoutingSink, Sink
-from shared.outbox.store import SqliteOutbox
 from shared.outbox.worker import OutboxWorker
 from shared.providers import registry
 from shared.providers.credentials import Credentials
@@ -22,7 +23,7 @@ from shared.results import CALL_RESULT, CallResult
 from shared.settings import Settings
 from shared.storage import RecordingStore, recording_key, store_from_settings
 from shared.storage.uploads import RECORDING, RecordingUploadSink, spool_recording
-from shared.tracker import CallTracker, RedisCallTracker, tracker_for
+from shared.tracker import CallTracker, RedisCallTracker
 from shared.webhooks import EgressPolicy, WebhookClient
 
 # How long a finished call may take to hand over its recording.
@@ -37,7 +38,7 @@ class AppState:
     defaults: DirectoryBotSource
     bots: BotSource
     tracker: CallTracker
-    outbox: SqliteOutbox
+    outbox: OutboxStore
     delivery: OutboxWorker
     recordings: RecordingStore
     credentials: Credentials
@@ -51,7 +52,7 @@ class AppState:
     @classmethod
     def from_settings(cls, settings: Settings) -> AppState:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        outbox = SqliteOutbox(settings.data_dir / "outbox.sqlite")
+        outbox = backends.outbox_store(settings)
         recordings = recording_store(settings)
         credentials = Credentials.from_settings(settings)
         defaults = DirectoryBotSource(settings.bots_dir, check=credentials.check)
@@ -163,9 +164,9 @@ class AppState:
 
 
 def call_tracker(settings: Settings) -> CallTracker:
-    """Redis slots shared with other processes when configured, else this process's own."""
-    url = settings.tracker_url.get_secret_value() if settings.tracker_url else None
-    tracker = tracker_for(settings.max_concurrent_calls, url, settings.tracker_lease_s)
+    """Slots shared with other processes (Redis, or a modal.Dict) when configured, else this
+    process's own."""
+    tracker = backends.call_tracker(settings)
     if isinstance(tracker, RedisCallTracker):
         logger.info(f"call slots: {tracker.limit} shared in Redis at {tracker.location}")
     return tracker

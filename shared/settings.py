@@ -96,6 +96,10 @@ class Settings(BaseSettings):
     widget_bots: list[str] = Field(
         default_factory=list, description="JSON list of bot ids the web widget may start"
     )
+    widget_origins: list[str] = Field(
+        default_factory=list,
+        description='JSON list of web origins whose pages may call POST /livekit/widget (CORS)',
+    )
 
     # Shared state on Modal (docs/deploy.md): names of modal.Dicts every container shares.
     # VOXCORE_TRACKER_URL (Redis) wins over tracker_dict; unset: in-process slots, SQLite outbox.

@@ -23,7 +23,7 @@ from pipecat.services.llm_service import FunctionCallParams
 from functions.carriers.base import CLOSE_NORMAL
 from shared.config.handoff import HandoffSettings
 from shared.handoff import HANDOFF, HandoffRequest
-from shared.outbox.store import SqliteOutbox
+from shared.outbox.base import OutboxStore
 from shared.results import TranscriptTurn, now
 from shared.scenarios.base import END_CALL_TOOL
 
@@ -59,7 +59,7 @@ class AgentHandoff:
     def __init__(
         self,
         settings: HandoffSettings,
-        outbox: SqliteOutbox,
+        outbox: OutboxStore,
         room: HoldRoom,
         room_name: str,
         *,

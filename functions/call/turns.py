@@ -59,7 +59,6 @@ class SegmentAwareStopStrategy(TurnAnalyzerUserTurnStopStrategy):
         await super()._handle_transcription(frame)
 
 
-
 def turn_strategies(bot: BotConfig) -> UserTurnStrategies:
     """How the bot decides the caller's turn has started and ended (VAD, then SmartTurn v3).
 

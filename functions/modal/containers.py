@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import importlib
 import time
-from typing import Any, cast
 
 from fastapi import FastAPI
 from loguru import logger
@@ -56,19 +55,10 @@ def preload(settings: Settings) -> float:
 
 
 def use_shared_backends(state: AppState, spawn: Spawn | None = None) -> None:
-    """Give ``state`` the backends every container shares (functions.modal.backends).
-
-    ``AppState.from_settings`` builds in-process ones; until it chooses by these settings
-    itself, they are swapped in here, before the app serves anything.
-    """
+    """Tune ``state`` for the shared backends ``AppState`` chose (functions.modal.backends),
+    and spawn LiveKit calls as per-call containers."""
     settings = state.settings
-    if settings.tracker_dict and not settings.tracker_url:
-        state.tracker = backends.call_tracker(settings)
     if settings.outbox_dict:
-        store = backends.outbox_store(settings)
-        state.outbox.close()
-        cast(Any, state).outbox = store
-        cast(Any, state.delivery).store = store
         state.delivery.poll_s = DICT_POLL_S
     if spawn is not None and settings.calls_dict:
         calls = CallRegistry(backends.dict_named(settings.calls_dict))

@@ -57,7 +57,7 @@ async def drain_outbox(settings: Settings, budget_s: float = 50.0) -> dict[str, 
     if isinstance(store, ModalDictOutbox):
         repaired = await asyncio.to_thread(store.repair)
     sink = delivery_sink(settings)
-    worker = OutboxWorker(store, sink, lease_s=settings.outbox_lease_s)  # type: ignore[arg-type]
+    worker = OutboxWorker(store, sink, lease_s=settings.outbox_lease_s)
     deadline, tried = time.monotonic() + budget_s, 0
     try:
         while time.monotonic() < deadline and (batch := await worker.run_once()):

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 
 from loguru import logger
 
+from shared.outbox.base import OutboxStore
 from shared.outbox.sinks import DeliveryError, Sink
-from shared.outbox.store import OutboxMessage, SqliteOutbox
+from shared.outbox.store import OutboxMessage
 
 
 @dataclass
@@ -23,7 +24,7 @@ class OutboxWorker:
     """Retries with capped exponential backoff and jitter; gives up on a message (dead) when
     the receiver refuses it for good or it has been failing for longer than ``max_age_s``."""
 
-    store: SqliteOutbox
+    store: OutboxStore
     sink: Sink
     max_age_s: float = 86400
     base_delay_s: float = 1
