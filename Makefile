@@ -27,21 +27,6 @@ install: .venv/.synced
 
 # The tracker's tests start their own redis-server (Debian's package) on a free port, so one the
 # package starts on 6379 does not matter. Without it they skip, or fail under CI (CI=1).
-services:
-	@command -v redis-server >/dev/null 2>&1 || { \
-		if [ "$$(id -u)" = 0 ]; then sudo=; \
-		elif command -v sudo >/dev/null 2>&1; then sudo=sudo; \
-		else echo "redis-server missing and no root or sudo: install it (apt-get install redis-server)" >&2; exit 0; fi; \
-		if ! command -v apt-get >/dev/null 2>&1; then \
-			echo "redis-server missing: install it with your package manager" >&2; exit 0; fi; \
-		echo "installing redis-server (for the call-slot tests)..."; \
-		apt="$$sudo env DEBIAN_FRONTEND=noninteractive apt-get"; \
-		$$apt install -y --no-install-recommends redis-server \
-		|| { $$apt update && $$apt install -y --no-install-recommends redis-server; }; }
-
-# The browser tests (tests/browser) drive Debian's chromium headless; the widget test needs the
-# widget built (web/ -> functions/web/voxcore-call.js). Without chromium they skip, or fail
-# under CI (CI=1). Node and npm come from Debian when the machine has none.
 APT_INSTALL = if [ "$$(id -u)" = 0 ]; then sudo=; \
 	elif command -v sudo >/dev/null 2>&1; then sudo=sudo; \
 	else echo "$$pkgs missing and no root or sudo: install them (apt-get install $$pkgs)" >&2; exit 0; fi; \
@@ -50,6 +35,10 @@ APT_INSTALL = if [ "$$(id -u)" = 0 ]; then sudo=; \
 	apt="$$sudo env DEBIAN_FRONTEND=noninteractive apt-get"; \
 	$$apt install -y --no-install-recommends $$pkgs \
 	|| { $$apt update && $$apt install -y --no-install-recommends $$pkgs; }
+
+services:
+	@command -v redis-server >/dev/null 2>&1 || { pkgs=redis-server; \
+		echo "installing redis-server (for the call-slot tests)..."; $(APT_INSTALL); }
 
 browser: widget
 	@command -v chromium >/dev/null 2>&1 || { pkgs=chromium; \
@@ -76,8 +65,11 @@ lint: install
 typecheck: install
 	$(UV) run --frozen mypy
 
+# Calls in the integration tests are mostly real-time waiting, so test files run side by side
+# (-n 3); the few that assert timing at the caller's ear run afterwards, alone (-m serial).
 test: services browser lint typecheck
-	$(UV) run --frozen pytest -q
+	$(UV) run --frozen pytest -q -n 3 --dist loadfile -m "not serial"
+	$(UV) run --frozen pytest -q -m serial
 
 bench-latency: install
 	$(UV) run --frozen python bench/latency.py

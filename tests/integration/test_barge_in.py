@@ -18,6 +18,7 @@ BARGE_IN_BUDGET_MS = 300
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 async def test_caller_talking_over_the_bot_silences_it(
     server: RunningServer, demo_audio: Path, speech_dir: Path
 ) -> None:
