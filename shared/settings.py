@@ -98,7 +98,7 @@ class Settings(BaseSettings):
     )
     widget_origins: list[str] = Field(
         default_factory=list,
-        description='JSON list of web origins whose pages may call POST /livekit/widget (CORS)',
+        description="JSON list of web origins whose pages may call POST /livekit/widget (CORS)",
     )
 
     # Shared state on Modal (docs/deploy.md): names of modal.Dicts every container shares.
