@@ -9,6 +9,7 @@ it was written.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import cache
 
 import jiwer
@@ -38,3 +39,50 @@ def word_error_rate(references: list[str], hypotheses: list[str]) -> float:
     if not pairs:
         raise ValueError("no reference words to score against")
     return float(jiwer.wer([r for r, _ in pairs], [h for _, h in pairs]))
+
+
+@dataclass(frozen=True)
+class TextScore:
+    """One hypothesis against its reference, after normalizing both alike.
+
+    Errors and lengths are kept (not just rates) so a corpus rate is the sum of errors over
+    the sum of reference lengths, as the Open ASR Leaderboard computes it, not a mean of rates.
+    """
+
+    reference: str  # normalized
+    hypothesis: str  # normalized
+    word_errors: int
+    words: int
+    char_errors: int
+    chars: int
+    digits_ok: bool | None  # None: the reference holds no number
+
+    @property
+    def wer(self) -> float:
+        return self.word_errors / self.words if self.words else 0.0
+
+    @property
+    def cer(self) -> float:
+        return self.char_errors / self.chars if self.chars else 0.0
+
+
+def digit_strings(normalized: str) -> list[str]:
+    """The numbers a normalized text holds, in order ("4512", "3")."""
+    return re.findall(r"\d+", normalized)
+
+
+def score_text(reference: str, hypothesis: str) -> TextScore:
+    """Word and character errors and whether every number came through (one sample)."""
+    ref, hyp = normalize(reference), normalize(hypothesis)
+    words, chars = len(ref.split()), len(ref)
+    if not ref:
+        word_errors, char_errors = len(hyp.split()), len(hyp)
+    elif not hyp:
+        word_errors, char_errors = words, chars
+    else:
+        w, c = jiwer.process_words(ref, hyp), jiwer.process_characters(ref, hyp)
+        word_errors = w.substitutions + w.deletions + w.insertions
+        char_errors = c.substitutions + c.deletions + c.insertions
+    numbers = digit_strings(ref)
+    digits_ok = (digit_strings(hyp) == numbers) if numbers else None
+    return TextScore(ref, hyp, word_errors, words, char_errors, chars, digits_ok)

@@ -1,4 +1,5 @@
-"""The ``voxcore`` command: ``serve``, ``call`` (the simulated caller) and ``demo``.
+"""The ``voxcore`` command: ``serve``, ``call`` (the simulated caller), ``demo``, ``outbox``,
+``lab`` (datasets: validate, generate, import) and ``replay`` (datasets through providers).
 
 It sits above ``functions`` and ``lab`` and imports each only for the subcommand that needs it,
 so ``voxcore call`` never loads the server and ``voxcore serve`` never loads the lab.
@@ -61,9 +62,17 @@ def serve(argv: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    commands = {"serve": serve, "call": _call, "demo": _demo, "outbox": _outbox}
+    commands = {
+        "serve": serve,
+        "call": _call,
+        "demo": _demo,
+        "outbox": _outbox,
+        "lab": _lab,
+        "replay": _replay,
+    }
     if not args or args[0] not in commands:
-        print("usage: voxcore {serve,call,demo,outbox} [options]   (voxcore COMMAND --help)")
+        names = ",".join(commands)
+        print(f"usage: voxcore {{{names}}} [options]   (voxcore COMMAND --help)")
         return 0 if args[:1] in (["-h"], ["--help"]) else 2
     return commands[args[0]](args[1:])
 
@@ -84,3 +93,15 @@ def _outbox(argv: list[str]) -> int:
     from shared.outbox.cli import main as outbox_main
 
     return outbox_main(argv)
+
+
+def _lab(argv: list[str]) -> int:
+    from lab.cli import lab_main
+
+    return lab_main(argv)
+
+
+def _replay(argv: list[str]) -> int:
+    from lab.cli import replay_main
+
+    return replay_main(argv)

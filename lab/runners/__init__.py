@@ -1,0 +1,1 @@
+"""Runners: how each kind of provider is measured on a dataset (see ``base.py``)."""

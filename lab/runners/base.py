@@ -1,0 +1,107 @@
+"""The runner API: how one kind of provider is measured on a dataset.
+
+A runner splits a dataset into samples, opens workers that observe samples through a
+provider built by ``shared.providers.registry`` (the slow, costly part: cached by the
+orchestrator under a key of everything that can change it), and scores each observation
+against the sample's reference (cheap: redone on every run, so a new normalizer or a
+corrected expectation never calls the provider again). A TTS or end-to-end runner is one
+more subclass registered in :mod:`lab.registry`; see ``docs/lab.md``.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from contextlib import AbstractAsyncContextManager
+from dataclasses import asdict, dataclass, field
+from typing import Any, ClassVar, Protocol
+
+from pydantic import BaseModel
+
+from lab.data.manifest import Dataset, ManifestRow
+from shared.providers.spec import ProviderKind, ProviderSpec
+from shared.results import ProviderUsage
+
+Observation = dict[str, Any]
+"""What the provider did for one sample, JSON-able (hypothesis, timings, tool calls, usage)."""
+Scores = dict[str, Any]
+"""Per-sample values the metrics aggregate, JSON-able."""
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One unit of work: a row, or one turn of it (``turn`` is its index in ``row.turns``).
+
+    ``inputs`` is everything about the data that the provider sees: it keys the cache (a
+    reference transcript is not among them: it only changes scores).
+    """
+
+    id: str
+    row: ManifestRow
+    audio_s: float
+    inputs: dict[str, Any]
+    turn: int | None = None
+    span: tuple[float, float] | None = None  # seconds into the row's audio; None: all of it
+
+
+class Worker(Protocol):
+    async def observe(self, sample: Sample) -> Observation: ...
+
+
+@dataclass(frozen=True)
+class RunnerSettings:
+    """Settings every runner has; subclasses add theirs. All of them key the cache except
+    those named in ``UNKEYED`` (how many workers run does not change an observation)."""
+
+    UNKEYED: ClassVar[frozenset[str]] = frozenset({"concurrency"})
+
+    concurrency: int = 1
+
+    def keyed(self) -> dict[str, Any]:
+        """The settings that key the cache, as JSON values."""
+        return {
+            key: value.model_dump(mode="json") if isinstance(value, BaseModel) else value
+            for key, value in asdict(self).items()
+            if key not in self.UNKEYED
+        }
+
+
+class Runner(ABC):
+    """Measures providers of one kind. ``metrics`` names the registered metrics its scores
+    feed (:mod:`lab.metrics`), in the order a report shows them."""
+
+    name: ClassVar[str]
+    kind: ClassVar[ProviderKind]
+    version: ClassVar[int] = 1
+    metrics: ClassVar[tuple[str, ...]]
+
+    def __init__(self, settings: RunnerSettings | None = None) -> None:
+        self.settings = settings or RunnerSettings()
+
+    @abstractmethod
+    def samples(self, dataset: Dataset) -> list[Sample]: ...
+
+    @abstractmethod
+    def worker(self, dataset: Dataset, spec: ProviderSpec) -> AbstractAsyncContextManager[Worker]:
+        """A worker holding whatever a sample needs (a running pipeline): one per slot of
+        concurrency, each observing samples one at a time."""
+
+    @abstractmethod
+    def score(self, sample: Sample, observation: Observation) -> Scores: ...
+
+    def usage(self, sample: Sample, observation: Observation, spec: ProviderSpec) -> ProviderUsage:
+        """What the provider would bill for the sample, in its units (priced by the table)."""
+        return ProviderUsage(kind=spec.kind, provider=spec.name, model=spec.model)
+
+    def normalizer(self) -> str | None:
+        """The text normalizer version the scores depend on, if any."""
+        return None
+
+
+@dataclass
+class Progress:
+    """Counts kept while a run goes, for the report's footer."""
+
+    cached: int = 0
+    computed: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
