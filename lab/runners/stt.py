@@ -10,6 +10,7 @@ to first partial (:func:`lab.runners.stt_stream.latencies`), and the wall time i
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
 from collections.abc import AsyncIterator
@@ -27,6 +28,7 @@ from lab.runners.stt_stream import Pace, SttStream, latencies
 from lab.scoring import NORMALIZER_VERSION, score_text
 from shared.audio import read_wav, resample
 from shared.config.bot import TurnTaking
+from shared.providers import registry
 from shared.providers.credentials import Credentials
 from shared.providers.spec import ProviderContext, ProviderSpec
 from shared.results import ProviderUsage
@@ -106,6 +108,8 @@ class SttRunner(Runner):
 
     @asynccontextmanager
     async def worker(self, dataset: Dataset, spec: ProviderSpec) -> AsyncIterator[SttWorker]:
+        # Weights load (and warm up) before the clock starts: RTFx measures decoding.
+        await asyncio.to_thread(registry.preload, spec)
         yield SttWorker(self.settings, dataset, spec)
 
     def reference(self, sample: Sample) -> str:
