@@ -66,9 +66,9 @@ typecheck: install
 	$(UV) run --frozen mypy
 
 # Calls in the integration tests are mostly real-time waiting, so test files run side by side
-# (-n 3); the few that assert timing at the caller's ear run afterwards, alone (-m serial).
+# (-n 2); the few that assert timing at the caller's ear run afterwards, alone (-m serial).
 test: services browser lint typecheck
-	$(UV) run --frozen pytest -q -n 3 --dist loadfile -m "not serial"
+	$(UV) run --frozen pytest -q -n 2 --dist loadfile -m "not serial"
 	$(UV) run --frozen pytest -q -m serial
 
 bench-latency: install

@@ -23,6 +23,7 @@ from tests.integration.providers.harness import (
     ticket_opened,
 )
 
+DEMO = Path(__file__).resolve().parents[2] / "datasets" / "demo"
 HEARD = ["The conference is locked and nobody can join", "fifty five"]
 FAKE_STT = {"kind": "stt", "name": "fake", "options": {"transcripts": HEARD}}
 FAKE_TTS = {"kind": "tts", "name": "fake"}
@@ -70,7 +71,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
 async def test_each_kind_fails_over_and_the_callers_turn_is_answered(
     server: RunningServer, speech_dir: Path
 ) -> None:
-    calls = await asyncio.gather(*(support_call(server, speech_dir, bot) for bot in BOTS))
+    # The fake STT answers each VAD segment with the next scripted transcript: turns of one
+    # segment each (the demo's synthetic speech has no pauses inside a sentence).
+    turns = [DEMO / "order_where.wav", DEMO / "order_number.wav"]
+    calls = await asyncio.gather(
+        *(support_call(server, speech_dir, bot, turns=turns) for bot in BOTS)
+    )
     switched = {}
     for bot, (report, result) in zip(BOTS, calls, strict=True):
         assert report.errors == [], (bot, report.text())

@@ -54,13 +54,21 @@ def start_provider_server(
 
 
 async def support_call(
-    server: RunningServer, speech_dir: Path, bot: str, *, carrier: str = "exotel"
+    server: RunningServer,
+    speech_dir: Path,
+    bot: str,
+    *,
+    carrier: str = "exotel",
+    turns: list[Path] | None = None,
 ) -> tuple[CallReport, dict[str, Any]]:
-    """Place the two-turn support call to ``bot`` (call id = bot id); its report and result."""
+    """Place the two-turn support call to ``bot`` (call id = bot id); its report and result.
+
+    ``turns`` replaces the real-speech clips (a scripted STT needs one VAD segment per turn).
+    """
     report = await place_call(
         carrier,
         server.ws(f"/ws/{carrier}"),
-        [speech_dir / clip for clip in CLIPS],
+        turns or [speech_dir / clip for clip in CLIPS],
         bot=bot,
         call_id=bot,
         options=CallOptions(timeout_s=90),
