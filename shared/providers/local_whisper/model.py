@@ -37,6 +37,9 @@ def transcribe(pcm16: np.ndarray, sample_rate: int, *, language: str = "en") -> 
             audio,
             language=language,
             beam_size=1,
+            # Greedy only: faster-whisper's default falls back to sampling on doubtful
+            # segments, which makes the same audio transcribe differently between runs.
+            temperature=0.0,
             vad_filter=False,
             condition_on_previous_text=False,
             without_timestamps=True,
