@@ -106,6 +106,35 @@ class CallResult(BaseModel):
     cost_usd: float | None = Field(None, description="sum of the priced usage lines")
     price_table: str | None = Field(None, description="version of the price table used")
 
+    @classmethod
+    def unstarted(
+        cls,
+        *,
+        call_id: str,
+        transport: str,
+        bot_id: str | None,
+        from_number: str = "",
+        to_number: str = "",
+        by: DisconnectedBy,
+        code: int | None,
+        reason: str,
+    ) -> CallResult:
+        """The result of a call that never got a pipeline: refused, not dialled, not built."""
+        at = now()
+        return cls(
+            call_id=call_id,
+            transport=transport,
+            bot_id=bot_id,
+            from_number=from_number,
+            to_number=to_number,
+            started_at=at,
+            ended_at=at,
+            duration_s=0.0,
+            disconnected_by=by,
+            close_code=code,
+            close_reason=reason,
+        )
+
 
 def now() -> datetime:
     return datetime.now(UTC)

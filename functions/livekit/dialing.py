@@ -13,7 +13,7 @@ from livekit.api import SipCallError
 
 from functions.livekit.request import RoomCallRequest
 from shared.config.bot import BotConfig
-from shared.results import CallAnalysis, CallResult, DisconnectedBy, now
+from shared.results import CallAnalysis, CallResult, DisconnectedBy
 
 DialOutcome = Literal["busy", "no_answer", "failed"]
 BUSY = frozenset({486, 600, 603})  # Busy Here, Busy Everywhere, Decline
@@ -32,19 +32,15 @@ def dial_outcome(error: SipCallError) -> tuple[DialOutcome, DisconnectedBy]:
 def unstarted_result(
     request: RoomCallRequest, by: DisconnectedBy, code: int | None, reason: str
 ) -> CallResult:
-    at = now()
-    return CallResult(
+    return CallResult.unstarted(
         call_id=request.call_id,
         transport="livekit",
         bot_id=request.bot_id,
         from_number=request.from_number,
         to_number=request.to_number,
-        started_at=at,
-        ended_at=at,
-        duration_s=0.0,
-        disconnected_by=by,
-        close_code=code,
-        close_reason=reason,
+        by=by,
+        code=code,
+        reason=reason,
     )
 
 

@@ -37,7 +37,7 @@ from functions.state import AppState
 from shared.calls import CallRequest
 from shared.config.bot import BotConfig
 from shared.config.source import BotConfigError
-from shared.results import CallResult, now
+from shared.results import CallResult
 from shared.scenarios import get as get_scenario
 from shared.scenarios.base import Scenario
 from shared.tracker import CapacityFullError, TrackerUnavailableError
@@ -260,15 +260,11 @@ async def run_call(
 
 
 def failed(request: CallRequest, reason: str) -> CallResult:
-    at = now()
-    return CallResult(
+    return CallResult.unstarted(
         call_id=request.call_id,
         transport=request.transport,
         bot_id=request.bot_id,
-        started_at=at,
-        ended_at=at,
-        duration_s=0.0,
-        disconnected_by="error",
-        close_code=CLOSE_INTERNAL,
-        close_reason=reason,
+        by="error",
+        code=CLOSE_INTERNAL,
+        reason=reason,
     )

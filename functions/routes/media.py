@@ -32,7 +32,7 @@ from functions.carriers.twilio import TwilioProtocol
 from functions.state import AppState
 from shared.config.bot import BotConfig
 from shared.config.source import BotConfigError, BotNotFoundError
-from shared.results import CallResult, DisconnectedBy, now
+from shared.results import CallResult, DisconnectedBy
 from shared.scenarios import get as get_scenario
 from shared.scenarios.base import Scenario
 from shared.tracker import CapacityFullError, TrackerUnavailableError
@@ -77,20 +77,16 @@ async def find_bot(state: AppState, start: StartInfo) -> BotConfig:
 
 def unstarted_result(start: StartInfo, by: DisconnectedBy, code: int, reason: str) -> CallResult:
     """The result of a call that never got a pipeline: refused, or failed to build."""
-    at = now()
     request = start.request
-    return CallResult(
+    return CallResult.unstarted(
         call_id=request.call_id,
         transport=request.transport,
         bot_id=request.bot_id,
         from_number=request.from_number,
         to_number=request.to_number,
-        started_at=at,
-        ended_at=at,
-        duration_s=0.0,
-        disconnected_by=by,
-        close_code=code,
-        close_reason=reason,
+        by=by,
+        code=code,
+        reason=reason,
     )
 
 
