@@ -7,6 +7,7 @@ a call uses them, so the route is written once against :class:`CallTracker`.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
@@ -57,3 +58,22 @@ class CallTracker(ABC):
                 yield
         finally:
             await self.release(call_id)
+
+
+class LeasedCallTracker(CallTracker):
+    """A shared backend whose slots are leases: renewed by a heartbeat while the call runs,
+    so a process that dies without releasing gives its slots back when they expire."""
+
+    @abstractmethod
+    async def _heartbeat(self, call_id: str) -> None:
+        """Renew ``call_id``'s lease until cancelled."""
+
+    @contextlib.asynccontextmanager
+    async def _keep(self, call_id: str) -> AsyncIterator[None]:
+        heartbeat = asyncio.create_task(self._heartbeat(call_id), name=f"slot-lease {call_id}")
+        try:
+            yield
+        finally:
+            heartbeat.cancel()
+            # wait() never raises the heartbeat's CancelledError; our own cancellation still does.
+            await asyncio.wait([heartbeat])

@@ -23,13 +23,13 @@ import asyncio
 import contextlib
 import random
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from loguru import logger
 
-from shared.tracker.base import CallTracker, CapacityFullError, TrackerUnavailableError
+from shared.tracker.base import CapacityFullError, LeasedCallTracker, TrackerUnavailableError
 
 
 @dataclass
@@ -38,7 +38,7 @@ class _Held:
     keys: set[str] = field(default_factory=set)
 
 
-class ModalDictCallTracker(CallTracker):
+class ModalDictCallTracker(LeasedCallTracker):
     """``limit`` slots shared by every tracker on the same ``modal.Dict`` and ``prefix``.
 
     ``slots`` is a ``modal.Dict`` (or anything with its ``.aio`` methods: see the tests' stand-in).
@@ -146,15 +146,6 @@ class ModalDictCallTracker(CallTracker):
             return len(await self._held_indexes(self._epoch()))
         except Exception as error:
             raise TrackerUnavailableError("call slots unavailable") from error
-
-    @contextlib.asynccontextmanager
-    async def _keep(self, call_id: str) -> AsyncIterator[None]:
-        heartbeat = asyncio.create_task(self._heartbeat(call_id), name=f"slot-lease {call_id}")
-        try:
-            yield
-        finally:
-            heartbeat.cancel()
-            await asyncio.wait([heartbeat])
 
     async def _heartbeat(self, call_id: str) -> None:
         """Create the coming epoch's keys and drop past ones until cancelled."""

@@ -10,8 +10,6 @@ back after at most ``lease_s``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
 
 from loguru import logger
@@ -20,7 +18,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import RedisError
 
-from shared.tracker.base import CallTracker, CapacityFullError, TrackerUnavailableError
+from shared.tracker.base import CapacityFullError, LeasedCallTracker, TrackerUnavailableError
 
 # Server time in ms; `redis.call('TIME')` is allowed in scripts since Redis 5 (effects replication).
 _NOW = "local t = redis.call('TIME') local now = t[1] * 1000 + math.floor(t[2] / 1000)\n"
@@ -52,7 +50,7 @@ def redacted(url: str) -> str:
     return f"{parts.hostname}:{parts.port or 6379}"
 
 
-class RedisCallTracker(CallTracker):
+class RedisCallTracker(LeasedCallTracker):
     """``limit`` slots shared by every tracker with the same Redis and ``key_prefix``."""
 
     def __init__(
@@ -111,16 +109,6 @@ class RedisCallTracker(CallTracker):
 
     async def aclose(self) -> None:
         await self._redis.aclose()
-
-    @contextlib.asynccontextmanager
-    async def _keep(self, call_id: str) -> AsyncIterator[None]:
-        heartbeat = asyncio.create_task(self._heartbeat(call_id), name=f"slot-lease {call_id}")
-        try:
-            yield
-        finally:
-            heartbeat.cancel()
-            # wait() never raises the heartbeat's CancelledError; our own cancellation still does.
-            await asyncio.wait([heartbeat])
 
     async def _heartbeat(self, call_id: str) -> None:
         """Renew the lease until cancelled; a failed renewal is retried on the next beat."""
