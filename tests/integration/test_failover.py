@@ -68,6 +68,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
 
 
 @pytest.mark.slow
+@pytest.mark.serial  # seen to lose a turn on a loaded machine (-n 2): see the stop note
 async def test_each_kind_fails_over_and_the_callers_turn_is_answered(
     server: RunningServer, speech_dir: Path
 ) -> None:
