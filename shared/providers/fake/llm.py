@@ -24,6 +24,7 @@ from pipecat.utils.errors import ErrorCategory
 from pydantic import Field
 
 from shared.providers.fake.script import FakeProviderError, Script, Timeline, classify
+from shared.providers.offline_llm import unsampled
 from shared.providers.spec import ProviderContext, ProviderSpec
 
 
@@ -46,19 +47,7 @@ class FakeLLMService(LLMService):
 
     def __init__(self, script: FakeLLMScript, **kwargs: Any) -> None:
         super().__init__(
-            settings=FakeLLMSettings(
-                model="fake",
-                system_instruction=None,
-                temperature=None,
-                max_tokens=None,
-                top_p=None,
-                top_k=None,
-                frequency_penalty=None,
-                presence_penalty=None,
-                seed=None,
-                filter_incomplete_user_turns=False,
-                user_turn_completion_config=None,
-            ),
+            settings=unsampled(FakeLLMSettings, "fake"),
             **kwargs,
         )
         self.script = script

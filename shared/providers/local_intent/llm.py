@@ -45,6 +45,7 @@ from shared.providers.local_intent.engine import (
     DialogueState,
     build_matcher,
 )
+from shared.providers.offline_llm import unsampled
 from shared.providers.spec import ProviderContext, ProviderSpec
 from shared.scenarios.base import Scenario
 
@@ -68,19 +69,7 @@ class LocalIntentLLMService(LLMService):
         self, *, scenario: Scenario, today: Callable[[], date] = date.today, **kwargs: Any
     ) -> None:
         super().__init__(
-            settings=LocalIntentSettings(
-                model=f"local-intent/{scenario.name}",
-                system_instruction=None,
-                temperature=None,
-                max_tokens=None,
-                top_p=None,
-                top_k=None,
-                frequency_penalty=None,
-                presence_penalty=None,
-                seed=None,
-                filter_incomplete_user_turns=False,
-                user_turn_completion_config=None,
-            ),
+            settings=unsampled(LocalIntentSettings, f"local-intent/{scenario.name}"),
             **kwargs,
         )
         self._engine = DialogueEngine(scenario, today=today)
