@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from dataclasses import fields
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from pipecat.services.deepgram.flux.stt import DeepgramFluxSTTService
 from pipecat.transcriptions.language import Language
 
+from shared.providers import endpoints
 from shared.providers.deepgram import split_options
 from shared.providers.spec import ProviderContext, ProviderSpec
 
@@ -30,18 +30,13 @@ _NOT_OPTIONS = ("model", "extra", "language", "eager_eot_threshold")
 SETTINGS = tuple(
     f.name for f in fields(DeepgramFluxSTTService.Settings) if f.name not in _NOT_OPTIONS
 )
-_WS_SCHEMES = {"http": "ws", "https": "wss", "ws": "ws", "wss": "wss"}
 
 
 def listen_url(base_url: str | None) -> str:
     """Flux's socket URL under a base URL (``http://host:port`` -> ``ws://host:port/v2/listen``)."""
     if not base_url:
         return DEFAULT_URL
-    parts = urlsplit(base_url if "://" in base_url else f"https://{base_url}")
-    if parts.scheme not in _WS_SCHEMES:
-        raise ValueError(f"deepgram-flux: unsupported URL scheme {parts.scheme!r}")
-    path = parts.path.rstrip("/") + "/v2/listen"
-    return urlunsplit((_WS_SCHEMES[parts.scheme], parts.netloc, path, "", ""))
+    return endpoints.websocket_url(base_url, "/v2/listen", "deepgram-flux")
 
 
 def _language_hints(spec: ProviderSpec, hints: Any) -> list[Language]:

@@ -10,27 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from typing import TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, ValidationError
 
+from shared.providers import endpoints
 from shared.providers.spec import ProviderSpec
 
 API_URL = "wss://api.sarvam.ai"
-_WS_SCHEMES = {"http": "ws", "https": "wss", "ws": "ws", "wss": "wss"}
 
 Options = TypeVar("Options", bound=BaseModel)
 
 
 def websocket_url(base_url: str | None, path: str) -> str:
     """``path`` under a base URL (``http://host:port`` -> ``ws://host:port<path>``)."""
-    base = base_url or API_URL
-    parts = urlsplit(base if "://" in base else f"https://{base}")
-    if parts.scheme not in _WS_SCHEMES:
-        raise ValueError(f"sarvam: unsupported URL scheme {parts.scheme!r}")
-    return urlunsplit(
-        (_WS_SCHEMES[parts.scheme], parts.netloc, parts.path.rstrip("/") + path, "", "")
-    )
+    return endpoints.websocket_url(base_url or API_URL, path, "sarvam")
 
 
 def sarvam_language(

@@ -18,17 +18,16 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from pipecat.services.soniox.stt import SonioxContextObject, SonioxSTTService
 from pipecat.transcriptions.language import Language
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from shared.providers import endpoints
 from shared.providers.spec import ProviderContext, ProviderSpec
 
 DEFAULT_URL = "wss://stt-rt.soniox.com/transcribe-websocket"
 ENDPOINT_PATH = "/transcribe-websocket"
-_WS_SCHEMES = {"http": "ws", "https": "wss", "ws": "ws", "wss": "wss"}
 
 
 class SonioxSTT(SonioxSTTService):
@@ -86,11 +85,7 @@ def websocket_url(base_url: str | None) -> str:
     """The socket under a base URL (``http://host:port`` -> ``ws://host:port/transcribe-...``)."""
     if not base_url:
         return DEFAULT_URL
-    parts = urlsplit(base_url if "://" in base_url else f"https://{base_url}")
-    if parts.scheme not in _WS_SCHEMES:
-        raise ValueError(f"soniox: unsupported URL scheme {parts.scheme!r}")
-    path = parts.path.rstrip("/") + ENDPOINT_PATH
-    return urlunsplit((_WS_SCHEMES[parts.scheme], parts.netloc, path, "", ""))
+    return endpoints.websocket_url(base_url, ENDPOINT_PATH, "soniox")
 
 
 def parse_options(spec: ProviderSpec) -> SonioxOptions:
