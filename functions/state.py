@@ -13,16 +13,16 @@ from functions.livekit.calls import RoomCalls
 from functions.modal import backends
 from shared.config.bridge import BridgeBotSource
 from shared.config.source import BotSource, DirectoryBotSource
-from shared.handoff import HANDOFF
+from shared.delivery import delivery_sink, recording_store
 from shared.outbox.base import OutboxStore
-from shared.outbox.sinks import HttpSink, JsonlSink, RoutingSink, Sink
+from shared.outbox.sinks import RoutingSink
 from shared.outbox.worker import OutboxWorker
 from shared.providers import registry
 from shared.providers.credentials import Credentials
 from shared.results import CALL_RESULT, CallResult
 from shared.settings import Settings
-from shared.storage import RecordingStore, recording_key, store_from_settings
-from shared.storage.uploads import RECORDING, RecordingUploadSink, spool_recording
+from shared.storage import RecordingStore, recording_key
+from shared.storage.uploads import RECORDING, spool_recording
 from shared.tracker import CallTracker, RedisCallTracker
 from shared.webhooks import EgressPolicy, WebhookClient
 
@@ -75,13 +75,7 @@ class AppState:
             delivery=OutboxWorker(
                 outbox,
                 lease_s=settings.outbox_lease_s,
-                sink=RoutingSink(
-                    {
-                        CALL_RESULT: results_sink(settings),
-                        HANDOFF: bridge_sink(settings, "handoffs"),
-                        RECORDING: RecordingUploadSink(recordings),
-                    }
-                ),
+                sink=delivery_sink(settings, recordings),
             ),
             recordings=recordings,
             credentials=credentials,
@@ -170,29 +164,3 @@ def call_tracker(settings: Settings) -> CallTracker:
     if isinstance(tracker, RedisCallTracker):
         logger.info(f"call slots: {tracker.limit} shared in Redis at {tracker.location}")
     return tracker
-
-
-def recording_store(settings: Settings) -> RecordingStore:
-    return store_from_settings(
-        directory=settings.data_dir / "recordings",
-        bucket=settings.recordings_bucket,
-        endpoint_url=settings.s3_endpoint_url,
-        region=settings.s3_region,
-        access_key=settings.s3_access_key,
-        secret_key=settings.s3_secret_key,
-    )
-
-
-def bridge_sink(settings: Settings, what: str) -> Sink:
-    """``POST {bridge}/v1/<what>`` (signed) when a bridge is configured, else ``<what>.jsonl``."""
-    if settings.bridge_url and settings.bridge_secret:
-        return HttpSink(f"{settings.bridge_url.rstrip('/')}/v1/{what}", settings.bridge_secret)
-    return JsonlSink(settings.data_dir / f"{what}.jsonl")
-
-
-def results_sink(settings: Settings) -> Sink:
-    """The bridge (signed) when one is configured with a secret, else ``results.jsonl``."""
-    if settings.bridge_url and settings.bridge_secret:
-        url = f"{settings.bridge_url.rstrip('/')}/v1/call-results"
-        return HttpSink(url, settings.bridge_secret)
-    return JsonlSink(settings.data_dir / "results.jsonl")

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import cast
 
 import pytest
 from pydantic import SecretStr
 
 from functions.modal import backends
 from functions.modal.drain import delivery_sink, drain_outbox
-from functions.state import bridge_sink, results_sink
+from functions.state import AppState
 from shared.outbox import HttpSink, JsonlSink, SqliteOutbox
 from shared.outbox.modal import ModalDictOutbox
+from shared.outbox.sinks import RoutingSink
 from shared.outbox.store import OutboxMessage
 from shared.settings import Settings
 from shared.storage.uploads import spool_recording
@@ -48,15 +50,22 @@ def test_the_drain_sends_where_the_call_containers_would(tmp_path: Path) -> None
     for values in ({}, {"bridge_url": "http://bridge", "bridge_secret": SecretStr("s")}):
         settings = Settings(data_dir=tmp_path, **values)  # type: ignore[arg-type]
         routes = delivery_sink(settings).routes
-        for ours, theirs in (
-            (routes["call_result"], results_sink(settings)),
-            (routes["handoff"], bridge_sink(settings, "handoffs")),
-        ):
+        state = AppState.from_settings(settings)
+        try:
+            containers = cast(RoutingSink, state.delivery.sink).routes
+        finally:
+            state.outbox.close()
+        for kind in ("call_result", "handoff"):
+            ours, theirs = routes[kind], containers[kind]
             assert type(ours) is type(theirs)
             if isinstance(ours, HttpSink) and isinstance(theirs, HttpSink):
                 assert ours.url == theirs.url
             if isinstance(ours, JsonlSink) and isinstance(theirs, JsonlSink):
                 assert ours.path == theirs.path
+        if values:
+            assert cast(HttpSink, routes["call_result"]).url == "http://bridge/v1/call-results"
+        else:
+            assert cast(JsonlSink, routes["call_result"]).path == tmp_path / "results.jsonl"
 
 
 async def test_the_drain_delivers_what_no_container_is_left_to(
