@@ -6,6 +6,7 @@ shares with SQLite is in test_store.py and test_delivery.py.)"""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 from shared.outbox.modal import ModalDictOutbox
@@ -44,6 +45,7 @@ def test_concurrent_workers_never_claim_the_same_message() -> None:
         mine = ModalDictOutbox(messages, index)  # a container of its own
         while batch := mine.claim_due(T0, 2, lease_s=3600):
             claimed[n] += [m.id for m in batch]
+            time.sleep(0)  # hand the GIL over: on a busy machine one thread could take all
 
     run_threads(4, work)
     every = [i for ids in claimed for i in ids]
