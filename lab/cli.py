@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from lab.data.manifest import ManifestRow, load_dataset, manifest_path, parse_rows, write_rows
+from lab.runners.base import Stack, Subject
 from lab.store import DEFAULT_ROOT
 from shared.providers.spec import ProviderSpec
 
+STACK_KINDS = ("stt", "llm", "tts")
 TIME_TOLERANCE_S = 0.02
 
 
@@ -24,9 +26,18 @@ def log_level(level: str) -> None:
     logger.add(sys.stderr, level=level.upper(), diagnose=False)
 
 
-def provider_spec(text: str) -> ProviderSpec:
-    """``stt:local-whisper`` or ``llm:openai/gpt-4o-mini``."""
+def provider_spec(text: str) -> Subject:
+    """``stt:local-whisper``, ``llm:openai/gpt-4o-mini``, or a whole call's providers:
+    ``e2e:local-whisper+local-intent+local-piper`` (STT+LLM+TTS), ``e2e:bots`` (the bots')."""
     kind, _, rest = text.partition(":")
+    if kind == "e2e":
+        if rest in ("", "bots"):
+            return Stack()
+        parts = rest.split("+")
+        if len(parts) != len(STACK_KINDS):
+            raise argparse.ArgumentTypeError(f"{text!r}: expected e2e:STT+LLM+TTS or e2e:bots")
+        specs = [provider_spec(f"{k}:{part}") for k, part in zip(STACK_KINDS, parts, strict=True)]
+        return Stack(providers=tuple(s for s in specs if isinstance(s, ProviderSpec)))
     name, _, model = rest.partition("/")
     if not name:
         raise argparse.ArgumentTypeError(f"{text!r}: expected KIND:NAME[/MODEL]")
@@ -132,8 +143,10 @@ def lab_main(argv: list[str]) -> int:
 def replay_main(argv: list[str]) -> int:
     from lab import gate, registry, report
     from lab.replay import replay
+    from lab.runners.e2e import E2eSettings
     from lab.runners.llm import LlmSettings
     from lab.runners.stt import SttSettings
+    from lab.runners.tts import TtsSettings
     from lab.store import ResultStore
 
     parser = argparse.ArgumentParser(prog="voxcore replay", description="Replay a dataset.")
@@ -145,6 +158,8 @@ def replay_main(argv: list[str]) -> int:
     parser.add_argument("--pace", choices=["fast", "realtime"], default="fast")
     parser.add_argument("--unit", choices=["turn", "call"], default="turn")
     parser.add_argument("--concurrency", type=int, default=1)
+    parser.add_argument("--limit", type=int, help="only the dataset's first N rows")
+    parser.add_argument("--server", help="e2e: place calls at this server (ws://host:port)")
     parser.add_argument("--results", type=Path, default=DEFAULT_ROOT)
     parser.add_argument("--no-cache", action="store_true")
     parser.add_argument("--json", type=Path, help="write the summary here")
@@ -154,12 +169,14 @@ def replay_main(argv: list[str]) -> int:
     log_level(args.log_level)
     specs = [provider_spec(text) for text in args.providers.split(",")]
     gates = gate.Gates.load(args.gate) if args.gate else None
-    dataset = load_dataset(args.dataset, args.name)
+    dataset = load_dataset(args.dataset, args.name, limit=args.limit)
     settings: dict[str, Any] = {
         "stt": SttSettings(
             pace=args.pace, unit=args.unit, sample_rate=args.rate, concurrency=args.concurrency
         ),
         "llm": LlmSettings(concurrency=args.concurrency),
+        "tts": TtsSettings(sample_rate=args.rate or 8000, concurrency=args.concurrency),
+        "e2e": E2eSettings(server=args.server, concurrency=args.concurrency),
     }
     store = None if args.no_cache else ResultStore(args.results)
     runs = []

@@ -176,3 +176,80 @@ class AnswerCharsMean(Metric):
     def compute(self, results: Sequence[SampleResult]) -> float | None:
         chars = [t["answer_chars"] for t in _turns(results)]
         return _ratio(sum(chars), len(chars))
+
+
+class TtfaP50(_Percentile):
+    name, key, q = "ttfa_p50_s", "ttfa_s", 50
+    description = "TTS time to first audible audio, leading silence counted"
+
+
+class TtfaP95(TtfaP50):
+    name, q = "ttfa_p95_s", 95
+
+
+class TtsFirstByteP50(_Percentile):
+    name, key, q = "tts_ttfb_p50_s", "first_byte_s", 50
+    description = "TTS time to its first audio chunk, silent or not"
+
+
+class RealTimeFactor(Metric):
+    name, higher_is_better = "rtf", False
+    description = "synthesis time over the length of the speech made (pooled; 1: real time)"
+
+    def compute(self, results: Sequence[SampleResult]) -> float | None:
+        timed = [r for r in results if r.observation.get("synth_s") is not None]
+        return _ratio(
+            sum(_values(timed, "synth_s", scores=False)),
+            sum(_values(timed, "audio_s", scores=False)),
+        )
+
+    def format(self, value: float | None) -> str:
+        return "-" if value is None else f"{value:.3f}"
+
+
+class RoundTripWer(WordErrorRate):
+    name = "round_trip_wer"
+    description = "WER of the bundled Whisper on the synthesized speech against its text"
+
+
+class Characters(Metric):
+    name, higher_is_better, unit = "characters", False, ""
+    description = "characters synthesized (what TTS bills by)"
+
+    def compute(self, results: Sequence[SampleResult]) -> float | None:
+        return sum(_values(results, "characters", scores=False)) or None
+
+    def format(self, value: float | None) -> str:
+        return "-" if value is None else f"{value:,.0f}"
+
+
+class CostPerHourOfSpeech(Metric):
+    name, higher_is_better, unit = "cost_per_hour_of_speech_usd", False, "$"
+    description = "list price per hour of synthesized speech"
+
+    def compute(self, results: Sequence[SampleResult]) -> float | None:
+        priced = [r for r in results if r.cost_usd is not None]
+        hours = sum(_values(priced, "audio_s", scores=False)) / 3600
+        return _ratio(sum(r.cost_usd or 0.0 for r in priced), hours)
+
+
+class V2vP50(_Percentile):
+    name, key, q = "v2v_p50_s", "v2v_ms", 50
+    description = "voice to voice at the caller's ear: end of caller speech to first bot audio"
+
+    def samples(self, results: Sequence[SampleResult]) -> list[float]:
+        turns = (t for r in results for t in r.observation.get("turns", []))
+        return [t["v2v_ms"] / 1000 for t in turns if t.get("v2v_ms") is not None]
+
+
+class V2vP95(V2vP50):
+    name, q = "v2v_p95_s", 95
+
+
+class AnsweredRate(Metric):
+    name, higher_is_better, unit = "answered_rate", True, "%"
+    description = "caller turns the bot answered, of those spoken whole"
+
+    def compute(self, results: Sequence[SampleResult]) -> float | None:
+        spoken = sum(_values(results, "spoken", scores=True))
+        return _ratio(sum(_values(results, "answered", scores=True)), spoken)

@@ -14,6 +14,8 @@ from lab.runners.base import Runner
 _RUNNERS: dict[str, str] = {
     "stt": "lab.runners.stt:SttRunner",
     "llm": "lab.runners.llm:LlmRunner",
+    "tts": "lab.runners.tts:TtsRunner",
+    "e2e": "lab.runners.e2e:E2eRunner",
 }
 _METRICS: dict[str, str] = {
     name: f"lab.metrics:{cls}"
@@ -32,6 +34,16 @@ _METRICS: dict[str, str] = {
         "ttft_p50_s": "TtftP50",
         "ttft_p95_s": "TtftP95",
         "answer_chars_mean": "AnswerCharsMean",
+        "ttfa_p50_s": "TtfaP50",
+        "ttfa_p95_s": "TtfaP95",
+        "tts_ttfb_p50_s": "TtsFirstByteP50",
+        "rtf": "RealTimeFactor",
+        "round_trip_wer": "RoundTripWer",
+        "characters": "Characters",
+        "cost_per_hour_of_speech_usd": "CostPerHourOfSpeech",
+        "v2v_p50_s": "V2vP50",
+        "v2v_p95_s": "V2vP95",
+        "answered_rate": "AnsweredRate",
     }.items()
 }
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from typing import Any
 
 from tqdm import tqdm
 
 from lab.data.manifest import Dataset
-from lab.runners.base import Observation, Progress, Runner, Sample
+from lab.runners.base import Observation, Progress, Runner, Sample, Subject
 from lab.store import ResultStore, SampleResult, observation_key
 from shared.pricing import price_table
-from shared.providers.spec import ProviderSpec
 
 
 @dataclass
@@ -25,14 +25,14 @@ class ProviderRun:
     """One provider's results on one dataset."""
 
     dataset: str
-    spec: ProviderSpec
-    runner: Runner
+    spec: Subject
+    runner: Runner[Any]
     results: list[SampleResult] = field(default_factory=list)
     progress: Progress = field(default_factory=Progress)
 
 
 async def _observe_all(
-    dataset: Dataset, spec: ProviderSpec, runner: Runner, todo: list[Sample], show: bool
+    dataset: Dataset, spec: Subject, runner: Runner[Any], todo: list[Sample], show: bool
 ) -> dict[str, Observation]:
     queue: asyncio.Queue[Sample] = asyncio.Queue()
     for sample in todo:
@@ -60,8 +60,8 @@ async def _observe_all(
 
 async def replay(
     dataset: Dataset,
-    spec: ProviderSpec,
-    runner: Runner,
+    spec: Subject,
+    runner: Runner[Any],
     store: ResultStore | None = None,
     *,
     progress: bool = True,
@@ -91,14 +91,15 @@ async def replay(
 
 def _result(
     dataset: Dataset,
-    spec: ProviderSpec,
-    runner: Runner,
+    spec: Subject,
+    runner: Runner[Any],
     sample: Sample,
     key: str,
     observation: Observation,
     prices: str,
 ) -> SampleResult:
-    usage, _ = price_table().priced([runner.usage(sample, observation, spec)])
+    usage, _ = price_table().priced(runner.usage(sample, observation, spec))
+    costs = [u.cost_usd for u in usage]
     return SampleResult(
         dataset=dataset.name,
         sample=sample.id,
@@ -114,6 +115,6 @@ def _result(
         audio_s=round(sample.audio_s, 3),
         observation=observation,
         scores=runner.score(sample, observation),
-        cost_usd=usage[0].cost_usd,
+        cost_usd=None if not costs or None in costs else sum(c or 0.0 for c in costs),
         error=observation.get("error"),
     )

@@ -21,8 +21,7 @@ from typing import Any
 from pydantic import BaseModel
 
 import shared
-from lab.runners.base import Runner, Sample
-from shared.providers.spec import ProviderSpec
+from lab.runners.base import Runner, Sample, Subject
 
 DEFAULT_ROOT = Path("var/lab/results")
 
@@ -59,26 +58,28 @@ def digest(value: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-CODE = (Path(str(shared.__file__)).parent, Path(__file__).parent / "runners")
+PROJECT = Path(str(shared.__file__)).parent.parent
+CODE = ("shared", "lab/runners")
 
 
 @cache
-def code_version() -> str:
-    """A hash of the code an observation depends on: ``shared/`` and ``lab/runners/``."""
+def code_version(extra: tuple[str, ...] = ()) -> str:
+    """A hash of the code an observation depends on: ``shared/``, ``lab/runners/`` and the
+    runner's ``extra`` folders (an end-to-end call runs ``functions/`` too)."""
     sha = hashlib.sha256()
-    for root in CODE:
+    for root in (PROJECT / folder for folder in (*CODE, *extra)):
         for path in sorted(root.rglob("*.py")):
             sha.update(str(path.relative_to(root)).encode())
             sha.update(path.read_bytes())
     return sha.hexdigest()
 
 
-def observation_key(runner: Runner, spec: ProviderSpec, sample: Sample) -> str:
+def observation_key(runner: Runner[Any], spec: Subject, sample: Sample) -> str:
     return digest(
         {
             "runner": runner.name,
             "version": runner.version,
-            "code": code_version(),
+            "code": code_version(runner.code),
             "spec": spec.model_dump(mode="json"),
             "settings": runner.settings.keyed(),
             "inputs": sample.inputs,
@@ -92,7 +93,7 @@ class ResultStore:
     def __init__(self, root: Path = DEFAULT_ROOT) -> None:
         self.root = root
 
-    def path(self, dataset: str, runner: Runner, spec: ProviderSpec) -> Path:
+    def path(self, dataset: str, runner: Runner[Any], spec: Subject) -> Path:
         label = spec.label.replace("/", "_").replace(":", "-")
         settings = digest(runner.settings.keyed())[:8]
         return self.root / dataset / f"{runner.name}__{label}__{settings}.jsonl"

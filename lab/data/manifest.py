@@ -113,18 +113,19 @@ def parse_rows(path: Path) -> list[ManifestRow]:
     return rows
 
 
-def load_dataset(path: Path | str, name: str | None = None) -> Dataset:
+def load_dataset(path: Path | str, name: str | None = None, *, limit: int | None = None) -> Dataset:
     """A dataset folder (or manifest) in this format, or a foreign manifest an importer
-    reads in place (``../shared/speech``: real speech used where it lies, never copied)."""
+    reads in place (``../shared/speech``: real speech used where it lies, never copied);
+    ``limit`` keeps the first rows (a quick look, or CI's slice of a slow runner)."""
     from lab.data import importers
 
     manifest = manifest_path(Path(path))
     if not manifest.exists():
         raise FileNotFoundError(f"no {MANIFEST} at {manifest}")
     label = name or manifest.parent.name
-    if importers.is_speech_manifest(manifest):
-        return Dataset(label, manifest.parent, importers.speech_rows(manifest))
-    return Dataset(label, manifest.parent, parse_rows(manifest))
+    speech = importers.is_speech_manifest(manifest)
+    rows = importers.speech_rows(manifest) if speech else parse_rows(manifest)
+    return Dataset(label, manifest.parent, rows[:limit])
 
 
 def write_rows(path: Path, rows: list[ManifestRow]) -> Path:

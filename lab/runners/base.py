@@ -13,13 +13,40 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from contextlib import AbstractAsyncContextManager
 from dataclasses import asdict, dataclass, field
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Generic, Literal, Protocol, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from lab.data.manifest import Dataset, ManifestRow
 from shared.providers.spec import ProviderKind, ProviderSpec
 from shared.results import ProviderUsage
+
+
+class Stack(BaseModel):
+    """What an end-to-end run measures: a whole call's providers (``providers`` empty: each
+    bot's own, as configured)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["e2e"] = "e2e"
+    providers: tuple[ProviderSpec, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return "+".join(p.label.partition(":")[2] for p in self.providers) or "bots"
+
+    @property
+    def model(self) -> None:
+        return None
+
+    @property
+    def label(self) -> str:
+        return f"e2e:{self.name}"
+
+
+Subject = ProviderSpec | Stack
+"""What a runner measures: one provider, or a whole call's."""
+SubjectT = TypeVar("SubjectT", ProviderSpec, Stack)
 
 Observation = dict[str, Any]
 """What the provider did for one sample, JSON-able (hypothesis, timings, tool calls, usage)."""
@@ -65,14 +92,16 @@ class RunnerSettings:
         }
 
 
-class Runner(ABC):
+class Runner(ABC, Generic[SubjectT]):
     """Measures providers of one kind. ``metrics`` names the registered metrics its scores
-    feed (:mod:`lab.metrics`), in the order a report shows them."""
+    feed (:mod:`lab.metrics`), in the order a report shows them; ``code`` names folders,
+    beyond ``shared/`` and ``lab/runners/``, whose code its observations depend on."""
 
     name: ClassVar[str]
-    kind: ClassVar[ProviderKind]
+    kind: ClassVar[ProviderKind | Literal["e2e"]]
     version: ClassVar[int] = 1
     metrics: ClassVar[tuple[str, ...]]
+    code: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, settings: RunnerSettings | None = None) -> None:
         self.settings = settings or RunnerSettings()
@@ -81,16 +110,18 @@ class Runner(ABC):
     def samples(self, dataset: Dataset) -> list[Sample]: ...
 
     @abstractmethod
-    def worker(self, dataset: Dataset, spec: ProviderSpec) -> AbstractAsyncContextManager[Worker]:
+    def worker(self, dataset: Dataset, spec: SubjectT) -> AbstractAsyncContextManager[Worker]:
         """A worker holding whatever a sample needs (a running pipeline): one per slot of
         concurrency, each observing samples one at a time."""
 
     @abstractmethod
     def score(self, sample: Sample, observation: Observation) -> Scores: ...
 
-    def usage(self, sample: Sample, observation: Observation, spec: ProviderSpec) -> ProviderUsage:
-        """What the provider would bill for the sample, in its units (priced by the table)."""
-        return ProviderUsage(kind=spec.kind, provider=spec.name, model=spec.model)
+    def usage(
+        self, sample: Sample, observation: Observation, spec: SubjectT
+    ) -> list[ProviderUsage]:
+        """What the providers would bill for the sample, in their units (priced by the table)."""
+        return []
 
     def normalizer(self) -> str | None:
         """The text normalizer version the scores depend on, if any."""

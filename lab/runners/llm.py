@@ -59,7 +59,7 @@ def system_prompt(row: ManifestRow, prompt: str) -> str:
     return f"{prompt}\nToday is {row.today:%A, %B} {row.today.day}, {row.today.year}."
 
 
-class LlmRunner(Runner):
+class LlmRunner(Runner[ProviderSpec]):
     name = "llm"
     kind = "llm"
     version = 1
@@ -117,15 +117,19 @@ class LlmRunner(Runner):
             )
         return {"turns": turns}
 
-    def usage(self, sample: Sample, observation: Observation, spec: ProviderSpec) -> ProviderUsage:
+    def usage(
+        self, sample: Sample, observation: Observation, spec: ProviderSpec
+    ) -> list[ProviderUsage]:
         turns = observation.get("turns", [])
-        return ProviderUsage(
-            kind="llm",
-            provider=spec.name,
-            model=spec.model,
-            input_tokens=sum(t.get("input_tokens", 0) for t in turns),
-            output_tokens=sum(t.get("output_tokens", 0) for t in turns),
-        )
+        return [
+            ProviderUsage(
+                kind="llm",
+                provider=spec.name,
+                model=spec.model,
+                input_tokens=sum(t.get("input_tokens", 0) for t in turns),
+                output_tokens=sum(t.get("output_tokens", 0) for t in turns),
+            )
+        ]
 
 
 class LlmWorker:

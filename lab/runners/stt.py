@@ -63,7 +63,7 @@ def caller_audio(path: Path, span: tuple[float, float] | None, rate: int | None)
     return resample(samples, pcm.sample_rate, rate) if rate else samples
 
 
-class SttRunner(Runner):
+class SttRunner(Runner[ProviderSpec]):
     name = "stt"
     kind = "stt"
     version = 1
@@ -130,11 +130,15 @@ class SttRunner(Runner):
             "hypothesis": text.hypothesis,
         }
 
-    def usage(self, sample: Sample, observation: Observation, spec: ProviderSpec) -> ProviderUsage:
+    def usage(
+        self, sample: Sample, observation: Observation, spec: ProviderSpec
+    ) -> list[ProviderUsage]:
         """Streaming STT bills every second streamed: the sample's whole audio."""
-        return ProviderUsage(
-            kind="stt", provider=spec.name, model=spec.model, audio_seconds=sample.audio_s
-        )
+        return [
+            ProviderUsage(
+                kind="stt", provider=spec.name, model=spec.model, audio_seconds=sample.audio_s
+            )
+        ]
 
 
 class SttWorker:
