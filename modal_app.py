@@ -47,7 +47,7 @@ def light_pins() -> list[str]:
 
 agent_image = (
     modal.Image.debian_slim(python_version=PYTHON)
-    .uv_sync(str(ROOT), extra_options="--no-dev", uv_version=UV_VERSION)
+    .uv_sync(str(ROOT), extra_options="--no-default-groups", uv_version=UV_VERSION)
     .run_commands(bake_command())
     .add_local_python_source("functions", "shared", ignore=_not_source)
 )
