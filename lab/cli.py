@@ -1,4 +1,4 @@
-"""``voxcore lab validate|generate|import`` and ``voxcore replay``."""
+"""``voxcore lab validate|generate|import|notebooks`` and ``voxcore replay``."""
 
 from __future__ import annotations
 
@@ -115,6 +115,10 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def lab_main(argv: list[str]) -> int:
+    if argv[:1] == ["notebooks"]:
+        from lab.notebooks import main
+
+        return main(argv[1:])
     parser = argparse.ArgumentParser(prog="voxcore lab", description="Lab datasets.")
     commands = parser.add_subparsers(dest="command", required=True)
     validate = commands.add_parser("validate", help="report every problem of every row")
@@ -133,6 +137,8 @@ def lab_main(argv: list[str]) -> int:
     imports.add_argument("--bots-dir", type=Path, default=Path("shared/config/bots"))
     imports.add_argument("--link", action="store_true", help="point at the WAVs, do not copy")
     imports.set_defaults(run=_import)
+    # Listed for --help; its own parser (lab.notebooks) takes its arguments.
+    commands.add_parser("notebooks", help="execute the notebooks headless, as CI does")
     parser.add_argument("--log-level", default="warning")
     args = parser.parse_args(argv)
     log_level(args.log_level)

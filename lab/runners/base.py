@@ -102,6 +102,7 @@ class Runner(ABC, Generic[SubjectT]):
     version: ClassVar[int] = 1
     metrics: ClassVar[tuple[str, ...]]
     code: ClassVar[tuple[str, ...]] = ()
+    settings_type: ClassVar[type[RunnerSettings]] = RunnerSettings
 
     def __init__(self, settings: RunnerSettings | None = None) -> None:
         self.settings = settings or RunnerSettings()

@@ -63,6 +63,7 @@ class E2eRunner(Runner[Stack]):
     name = "e2e"
     kind = "e2e"
     version = 1
+    settings_type = E2eSettings
     metrics = ("v2v_p50_s", "v2v_p95_s", "answered_rate", "cost_per_hour_usd")
     code = ("functions",)
 

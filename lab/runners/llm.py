@@ -63,6 +63,7 @@ class LlmRunner(Runner[ProviderSpec]):
     name = "llm"
     kind = "llm"
     version = 1
+    settings_type = LlmSettings
     metrics = (
         "tool_accuracy",
         "tool_name_accuracy",

@@ -67,6 +67,7 @@ class SttRunner(Runner[ProviderSpec]):
     name = "stt"
     kind = "stt"
     version = 1
+    settings_type = SttSettings
     metrics = (
         "wer",
         "cer",

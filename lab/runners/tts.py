@@ -48,6 +48,7 @@ class TtsRunner(Runner[ProviderSpec]):
     name = "tts"
     kind = "tts"
     version = 1
+    settings_type = TtsSettings
     metrics = (
         "ttfa_p50_s",
         "ttfa_p95_s",
