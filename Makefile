@@ -11,7 +11,7 @@ UV_VERSION := 0.13.8
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 
 .PHONY: uv install services browser widget demo test lint typecheck serve bench-latency \
-	bench-coldstart deploy
+	bench-coldstart deploy notebooks
 
 uv:
 	@$(UV) --version >/dev/null 2>&1 || { \
@@ -70,6 +70,10 @@ typecheck: install
 test: services browser lint typecheck
 	$(UV) run --frozen pytest -q -n 2 --dist loadfile -m "not serial"
 	$(UV) run --frozen pytest -q -m serial
+
+# The lab's notebooks, executed headless (executed copies and plots in var/lab/notebooks).
+notebooks: install
+	$(UV) run --frozen voxcore lab notebooks
 
 bench-latency: install
 	$(UV) run --frozen python bench/latency.py

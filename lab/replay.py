@@ -34,6 +34,8 @@ class ProviderRun:
 async def _observe_all(
     dataset: Dataset, spec: Subject, runner: Runner[Any], todo: list[Sample], show: bool
 ) -> dict[str, Observation]:
+    if not todo:  # all cached: no worker to start (an end-to-end one starts a server)
+        return {}
     queue: asyncio.Queue[Sample] = asyncio.Queue()
     for sample in todo:
         queue.put_nowait(sample)

@@ -84,6 +84,7 @@ def test_cost_is_per_1000_minutes_and_per_hour() -> None:
 def test_every_metric_knows_which_way_is_better() -> None:
     better = {name: registry.metric(name).higher_is_better for name in registry.metric_names()}
     assert {name for name, higher in better.items() if higher} == {
+        "answered_rate",
         "digit_accuracy",
         "rtfx",
         "tool_accuracy",
@@ -91,3 +92,22 @@ def test_every_metric_knows_which_way_is_better() -> None:
     }
     with pytest.raises(LookupError, match="no metric 'bleu'"):
         registry.metric("bleu")
+
+
+def test_tts_metrics_pool_synthesis_time_and_count_characters() -> None:
+    results = [
+        result({"word_errors": 1, "words": 10}, {"synth_s": 0.2, "audio_s": 2.0, "characters": 40}),
+        result({"word_errors": 0, "words": 10}, {"synth_s": 0.1, "audio_s": 1.0, "characters": 20}),
+    ]
+    assert value("rtf", results) == pytest.approx(0.1)
+    assert value("round_trip_wer", results) == pytest.approx(0.05)
+    assert value("characters", results) == 60
+    assert registry.metric("rtf").higher_is_better is False
+
+
+def test_v2v_is_per_turn_and_answered_counts_turns_spoken_whole() -> None:
+    turns = [{"v2v_ms": 800.0}, {"v2v_ms": 1200.0}, {"v2v_ms": None}]
+    results = [result({"spoken": 3, "answered": 2}, {"turns": turns})]
+    assert value("v2v_p50_s", results) == pytest.approx(1.0)
+    assert value("answered_rate", results) == pytest.approx(2 / 3)
+    assert registry.metric("answered_rate").higher_is_better is True
