@@ -21,6 +21,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import yaml
 
@@ -94,6 +95,11 @@ class E2eRunner(Runner[Stack]):
             bots: dict[str, str] = {}
             bots_dir = bots_for(bots, spec, Path(workdir) / "bots")
             if self.settings.server:
+                if spec.providers:
+                    raise ValueError(
+                        f"{spec.label}: a running server's bots are measured as configured;"
+                        " use e2e:bots with --server"
+                    )
                 yield E2eWorker(self.settings, dataset, self.settings.server, bots)
                 return
             env = {"VOXCORE_BOTS_DIR": str(bots_dir)}
@@ -144,6 +150,9 @@ class E2eWorker:
                 audio = caller_audio(self.dataset.audio_path(row), span, RATE)
                 wavs.append(write_wav(Path(folder) / f"turn{index}.wav", audio, RATE))
             url = f"{self.base}/ws/{settings.carrier}"
+            token = get_settings().media_token  # a server that wants one gets this process's
+            if token is not None:
+                url += f"?token={quote(token.get_secret_value())}"
             options = CallOptions(reply_silence_s=settings.reply_silence_s)
             report = await place_call(
                 settings.carrier, url, wavs, bot, options=options, transcribe=False

@@ -109,7 +109,10 @@ class SttRunner(Runner[ProviderSpec]):
 
     @asynccontextmanager
     async def worker(self, dataset: Dataset, spec: ProviderSpec) -> AsyncIterator[SttWorker]:
-        # Weights load (and warm up) before the clock starts: RTFx measures decoding.
+        # Weights load (and warm up) before the clock starts: RTFx measures decoding. An
+        # in-process model splits the cores between concurrent samples (throughput; TTFS
+        # then is not the live figure, where one decode has every core).
+        registry.share_cores(spec, self.settings.concurrency)
         await asyncio.to_thread(registry.preload, spec)
         yield SttWorker(self.settings, dataset, spec)
 

@@ -88,6 +88,14 @@ def create(spec: ProviderSpec, ctx: ProviderContext) -> FrameProcessor:
     return factory(spec, ctx)
 
 
+def share_cores(spec: ProviderSpec, parallel: int) -> None:
+    """Tell an in-process model that ``parallel`` samples run at once (batch scoring), so it
+    can split the cores between them; cloud providers have nothing to plan."""
+    planner = getattr(_module(spec), "share_cores", None)
+    if planner is not None:
+        planner(parallel)
+
+
 def preload(spec: ProviderSpec) -> None:
     """Load a provider's weights into the process so the first call does not pay for it."""
     loader = getattr(_module(spec), "preload", None)

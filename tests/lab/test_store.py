@@ -129,9 +129,13 @@ def test_the_key_covers_provider_settings_and_inputs(change: dict[str, object]) 
 
 
 def test_the_code_behind_providers_scenarios_and_runners_keys_the_cache() -> None:
-    from lab.store import CODE
+    from lab.runners.e2e import E2eRunner
+    from lab.store import CODE, PROJECT, code_version
 
-    shared, runners = CODE
+    shared, runners = (PROJECT / folder for folder in CODE)
     assert (shared / "scenarios" / "clinic_booking.py").is_file()
     assert (shared / "providers" / "local_whisper" / "model.py").is_file()
     assert (runners / "stt_stream.py").is_file()
+    # A whole call also runs the server's code: it keys an end-to-end observation too.
+    assert (PROJECT / E2eRunner.code[0] / "call" / "session.py").is_file()
+    assert code_version(E2eRunner.code) != code_version()

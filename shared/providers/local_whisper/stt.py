@@ -18,8 +18,10 @@ from pipecat.services.stt_service import SegmentedSTTService
 from pipecat.transcriptions.language import Language
 from pipecat.utils.time import time_now_iso8601
 
-from shared.providers.local_whisper.model import transcribe, whisper_model
+from shared.providers.local_whisper.model import planned_model, share_cores, transcribe
 from shared.providers.spec import ProviderContext, ProviderSpec
+
+__all__ = ["LocalWhisperSTTService", "create", "preload", "share_cores"]
 
 # Measured on a 2-core machine: ~0.3 s per utterance; turn strategies use this to time turns.
 TTFS_P99_S = 0.6
@@ -43,7 +45,7 @@ class LocalWhisperSTTService(SegmentedSTTService):
             **kwargs,  # type: ignore[arg-type]
         )
         self._language = language
-        whisper_model()
+        planned_model()
 
     @property
     def wants_wav_segments(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,9 +13,10 @@ from lab.cli import provider_spec
 from lab.data.manifest import load_dataset
 from lab.replay import replay
 from lab.runners.base import Stack
-from lab.runners.e2e import E2eRunner, bots_for
+from lab.runners.e2e import E2eRunner, E2eSettings, bots_for
 from lab.store import ResultStore
 from shared.providers.spec import ProviderSpec
+from shared.settings import get_settings
 
 
 def test_a_stack_replaces_every_bot_s_providers_and_drops_fallbacks(tmp_path: Path) -> None:
@@ -35,9 +37,18 @@ def test_a_stack_needs_all_three_kinds() -> None:
         provider_spec("e2e:local-whisper+local-intent")
 
 
+@pytest.fixture
+def media_token(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The server demands a media token (it inherits the environment); the runner has it."""
+    monkeypatch.setenv("VOXCORE_MEDIA_TOKEN", "e2e-token-1234567890")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
 @pytest.mark.slow
 async def test_a_call_is_placed_and_timed_at_the_caller_s_ear(
-    tiny_calls: Path, tmp_path: Path
+    tiny_calls: Path, tmp_path: Path, media_token: None
 ) -> None:
     dataset = load_dataset(tiny_calls)
     dataset = replace(dataset, rows=[r for r in dataset.rows if r.source == "synthetic-clean"])
@@ -61,3 +72,10 @@ async def test_a_call_is_placed_and_timed_at_the_caller_s_ear(
     assert len(result.observation["server_latency"]) >= 2
     again = await replay(dataset, stack, E2eRunner(), store, progress=False)
     assert again.progress.cached == 1 and again.progress.computed == 0  # no server, no call
+
+
+async def test_a_running_server_is_measured_with_its_own_bots(tiny_calls: Path) -> None:
+    stack = provider_spec("e2e:local-whisper+local-intent+local-piper")
+    runner = E2eRunner(E2eSettings(server="ws://127.0.0.1:9"))
+    with pytest.raises(ValueError, match="use e2e:bots with --server"):
+        await replay(load_dataset(tiny_calls), stack, runner, None, progress=False)
