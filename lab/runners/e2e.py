@@ -46,10 +46,12 @@ class E2eSettings(RunnerSettings):
     reply_silence_s: float = 1.5  # the caller takes a reply as over after this much silence
 
 
-def bots_for(scenario_bots: dict[str, str], stack: Stack, out: Path) -> Path:
-    """The configured bots, their providers replaced by the stack's (fallbacks dropped: a
-    measurement of one stack must not fail over to another)."""
+def bots_for(stack: Stack, out: Path) -> dict[str, str]:
+    """Writes the configured bots to ``out``, their providers replaced by the stack's
+    (fallbacks dropped: a measurement of one stack must not fail over to another); returns
+    which bot runs each scenario."""
     out.mkdir(parents=True, exist_ok=True)
+    scenario_bots: dict[str, str] = {}
     for path in sorted(get_settings().bots_dir.glob("*.yaml")):
         bot: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
         for spec in stack.providers:
@@ -57,7 +59,7 @@ def bots_for(scenario_bots: dict[str, str], stack: Stack, out: Path) -> Path:
             bot.setdefault("fallbacks", {}).pop(spec.kind, None)
         (out / path.name).write_text(yaml.safe_dump(bot, sort_keys=False), encoding="utf-8")
         scenario_bots.setdefault(bot["scenario"], bot["id"])
-    return out
+    return scenario_bots
 
 
 class E2eRunner(Runner[Stack]):
@@ -92,8 +94,8 @@ class E2eRunner(Runner[Stack]):
     @asynccontextmanager
     async def worker(self, dataset: Dataset, spec: Stack) -> AsyncIterator[E2eWorker]:
         with tempfile.TemporaryDirectory(prefix="voxcore-e2e-") as workdir:
-            bots: dict[str, str] = {}
-            bots_dir = bots_for(bots, spec, Path(workdir) / "bots")
+            bots_dir = Path(workdir) / "bots"
+            bots = bots_for(spec, bots_dir)
             if self.settings.server:
                 if spec.providers:
                     raise ValueError(

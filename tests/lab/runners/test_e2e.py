@@ -22,9 +22,8 @@ from shared.settings import get_settings
 def test_a_stack_replaces_every_bot_s_providers_and_drops_fallbacks(tmp_path: Path) -> None:
     stack = provider_spec("e2e:fake+local-intent+fake")
     assert isinstance(stack, Stack) and stack.label == "e2e:fake+local-intent+fake"
-    scenario_bots: dict[str, str] = {}
-    folder = bots_for(scenario_bots, stack, tmp_path / "bots")
-    bot = yaml.safe_load((folder / "support-desk.yaml").read_text())
+    scenario_bots = bots_for(stack, tmp_path / "bots")
+    bot = yaml.safe_load((tmp_path / "bots" / "support-desk.yaml").read_text())
     assert bot["stt"] == {"kind": "stt", "name": "fake"}
     assert bot["llm"] == {"kind": "llm", "name": "local-intent"}
     assert not bot.get("fallbacks", {}).get("stt")

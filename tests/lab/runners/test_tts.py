@@ -70,6 +70,7 @@ async def test_piper_lines_are_timed_understood_and_kept(tiny_calls: Path, tmp_p
         assert result.cost_usd == 0.0  # priced per character, at Piper's price
     heard = {r.scores["reference"]: r.scores["hypothesis"] for r in run.results}
     assert heard["what is your order number"] == "what is your order number"
-    assert registry.metric("round_trip_wer").compute(run.results) < 0.4  # "Acme" is hard
+    round_trip = registry.metric("round_trip_wer").compute(run.results)
+    assert round_trip is not None and round_trip < 0.4  # "Acme" is hard for Whisper tiny
     again = await replay(dataset, SPEC, runner, ResultStore(tmp_path / "results"), progress=False)
     assert again.progress.computed == 0 and again.progress.cached == 6
