@@ -107,8 +107,12 @@ class Experiment:
         rows = [r for r in dataset.rows if self.source in (None, r.source)]
         return replace(dataset, rows=rows[: self.limit])
 
-    async def run(self, progress: bool = True) -> list[ProviderRun]:
-        """Each subject through the dataset; what the result store holds is not redone."""
+    async def run(self, progress: bool | None = None) -> list[ProviderRun]:
+        """Each subject through the dataset; what the result store holds is not redone.
+        Progress bars show unless ``progress`` is False or ``VOXCORE_LAB_PROGRESS=0`` (a headless
+        run, whose executed notebook should not keep hundreds of bar updates)."""
+        if progress is None:
+            progress = os.environ.get("VOXCORE_LAB_PROGRESS", "1") != "0"
         log_level(os.environ.get("VOXCORE_LAB_LOG_LEVEL", "warning"))
         dataset = self.load()
         store = ResultStore(results_root())

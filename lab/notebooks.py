@@ -38,16 +38,19 @@ def execute(notebook: Path, out: Path, timeout_s: int = CELL_TIMEOUT_S) -> list[
         kernel_name="python3",
         resources={"metadata": {"path": str(PROJECT)}},
     )
-    previous = os.environ.get("VOXCORE_LAB_PLOTS")
-    os.environ["VOXCORE_LAB_PLOTS"] = str(plots.resolve())  # the kernel inherits it
+    # The kernel inherits the environment: where to write plots, and no progress bars.
+    headless = {"VOXCORE_LAB_PLOTS": str(plots.resolve()), "VOXCORE_LAB_PROGRESS": "0"}
+    previous = {name: os.environ.get(name) for name in headless}
+    os.environ.update(headless)
     try:
         client.execute()
     finally:
         nbformat.write(document, out / notebook.name)
-        if previous is None:
-            os.environ.pop("VOXCORE_LAB_PLOTS")
-        else:
-            os.environ["VOXCORE_LAB_PLOTS"] = previous
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name)
+            else:
+                os.environ[name] = value
     return sorted(plots.glob("*.png"))
 
 

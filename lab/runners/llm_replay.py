@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipecat.frames.frames import (
-    EndFrame,
-    ErrorFrame,
     Frame,
     FunctionCallResultFrame,
     FunctionCallsStartedFrame,
@@ -26,18 +24,15 @@ from pipecat.frames.frames import (
     MetricsFrame,
 )
 from pipecat.metrics.metrics import LLMUsageMetricsData, TTFBMetricsData
-from pipecat.pipeline.pipeline import Pipeline
-from pipecat.pipeline.worker import PipelineParams, PipelineWorker
+from pipecat.pipeline.worker import PipelineParams
 from pipecat.processors.aggregators.llm_context import LLMContext
 from pipecat.processors.aggregators.llm_response_universal import LLMContextAggregatorPair
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.services.llm_service import FunctionCallParams, LLMService
-from pipecat.workers.runner import WorkerRunner
 
+from lab.runners.pipeline import BackgroundPipeline
 from shared.scenarios.base import END_CALL, Scenario
 from shared.scenarios.tools import ToolArgumentsError
-
-START_TIMEOUT_S = 30.0
 
 
 @dataclass
@@ -113,22 +108,11 @@ class Replay:
         for tool in scenario.tools:
             llm.register_function(tool.name, self._run_tool)
         llm.register_function(END_CALL, self._run_tool)
-        self.worker = PipelineWorker(
-            Pipeline([pair.user(), llm, self.probe, pair.assistant()]),
-            params=PipelineParams(enable_metrics=True, enable_usage_metrics=True),
-            enable_rtvi=False,
-            idle_timeout_secs=None,
+        self.pipeline = BackgroundPipeline(
+            [pair.user(), llm, self.probe, pair.assistant()],
+            PipelineParams(enable_metrics=True, enable_usage_metrics=True),
+            on_error=lambda error: self.probe.turn.errors.append(error),
         )
-        self.worker.event_handler("on_pipeline_error")(self._on_error)
-        self._started = asyncio.Event()
-        self.worker.event_handler("on_pipeline_started")(self._on_started)
-        self._task: asyncio.Task[None] | None = None
-
-    async def _on_error(self, _worker: PipelineWorker, frame: ErrorFrame) -> None:
-        self.probe.turn.errors.append(frame.error)
-
-    async def _on_started(self, _worker: PipelineWorker, _frame: Frame) -> None:
-        self._started.set()
 
     async def _run_tool(self, params: FunctionCallParams) -> None:
         arguments = dict(params.arguments)
@@ -143,23 +127,16 @@ class Replay:
         await params.result_callback(result)
 
     async def __aenter__(self) -> Replay:
-        runner = WorkerRunner(handle_sigint=False)
-        await runner.add_workers(self.worker)
-        self._task = asyncio.create_task(runner.run())
-        async with asyncio.timeout(START_TIMEOUT_S):
-            await self._started.wait()
+        await self.pipeline.start()
         return self
 
     async def __aexit__(self, *_: object) -> None:
-        await self.worker.queue_frame(EndFrame())
-        if self._task is not None:
-            async with asyncio.timeout(START_TIMEOUT_S):
-                await self._task
+        await self.pipeline.stop()
 
     async def say(self, text: str, timeout_s: float) -> TurnRecord:
         turn = self.probe.begin()
         message: Any = {"role": "user", "content": text}
-        await self.worker.queue_frame(LLMMessagesAppendFrame(messages=[message], run_llm=True))
+        await self.pipeline.queue(LLMMessagesAppendFrame(messages=[message], run_llm=True))
         try:
             async with asyncio.timeout(timeout_s):
                 await self.probe.done.wait()

@@ -27,8 +27,6 @@ from pipecat.audio.vad.silero import SileroVADAnalyzer
 from pipecat.audio.vad.vad_analyzer import VADParams
 from pipecat.frames.frames import (
     DataFrame,
-    EndFrame,
-    ErrorFrame,
     Frame,
     InputAudioRawFrame,
     InterimTranscriptionFrame,
@@ -38,13 +36,12 @@ from pipecat.frames.frames import (
     VADUserStoppedSpeakingFrame,
 )
 from pipecat.metrics.metrics import TTFBMetricsData
-from pipecat.pipeline.pipeline import Pipeline
-from pipecat.pipeline.worker import PipelineParams, PipelineWorker
+from pipecat.pipeline.worker import PipelineParams
 from pipecat.processors.audio.vad_processor import VADProcessor
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.services.stt_service import SegmentedSTTService
-from pipecat.workers.runner import WorkerRunner
 
+from lab.runners.pipeline import START_TIMEOUT_S, BackgroundPipeline
 from shared.config.bot import TurnTaking
 from shared.providers import registry
 from shared.providers.spec import ProviderContext, ProviderSpec
@@ -52,7 +49,6 @@ from shared.providers.spec import ProviderContext, ProviderSpec
 Pace = Literal["fast", "realtime"]
 FRAME_S = 0.02
 IN_FLIGHT = 5  # frames sent ahead of the probe in fast pace
-START_TIMEOUT_S = 30.0
 
 
 class _Mark(DataFrame):
@@ -154,36 +150,18 @@ class SttStream:
             vad_analyzer=SileroVADAnalyzer(sample_rate=rate, params=vad_params(turn))
         )
         self.probe = Probe()
-        self.worker = PipelineWorker(
-            Pipeline([vad, self.stt, self.probe]),
-            params=PipelineParams(audio_in_sample_rate=rate, enable_metrics=True),
-            enable_rtvi=False,
-            idle_timeout_secs=None,
+        self.pipeline = BackgroundPipeline(
+            [vad, self.stt, self.probe],
+            PipelineParams(audio_in_sample_rate=rate, enable_metrics=True),
+            on_error=lambda error: self.probe.heard.errors.append(error),
         )
-        self.worker.event_handler("on_pipeline_error")(self._on_error)
-        self._started = asyncio.Event()
-        self.worker.event_handler("on_pipeline_started")(self._on_started)
-        self._task: asyncio.Task[None] | None = None
         self._due = 0.0
 
-    async def _on_error(self, _worker: PipelineWorker, frame: ErrorFrame) -> None:
-        self.probe.heard.errors.append(frame.error)
-
-    async def _on_started(self, _worker: PipelineWorker, _frame: Frame) -> None:
-        self._started.set()
-
     async def start(self) -> None:
-        runner = WorkerRunner(handle_sigint=False)
-        await runner.add_workers(self.worker)
-        self._task = asyncio.create_task(runner.run())
-        async with asyncio.timeout(START_TIMEOUT_S):
-            await self._started.wait()
+        await self.pipeline.start()
 
     async def stop(self) -> None:
-        await self.worker.queue_frame(EndFrame())
-        if self._task is not None:
-            async with asyncio.timeout(START_TIMEOUT_S):
-                await self._task
+        await self.pipeline.stop()
 
     async def hear(self, audio: np.ndarray, settle_s: float, timeout_s: float) -> Heard:
         """Send ``audio``, then silence until the VAD has stopped and the STT has answered."""
@@ -224,7 +202,7 @@ class SttStream:
             self._due = time.perf_counter()
         padded = chunk.ljust(int(self.rate * FRAME_S) * 2, b"\0")
         frame = InputAudioRawFrame(audio=padded, sample_rate=self.rate, num_channels=1)
-        await self.worker.queue_frame(frame)
+        await self.pipeline.queue(frame)
 
     async def _settle(self, heard: Heard, settle_s: float) -> None:
         """Silence, in real time, until ``settle_s`` after the last VAD stop."""
@@ -234,7 +212,7 @@ class SttStream:
 
     async def _flush(self) -> None:
         self.probe.marked.clear()
-        await self.worker.queue_frame(_Mark())
+        await self.pipeline.queue(_Mark())
         async with asyncio.timeout(START_TIMEOUT_S):
             await self.probe.marked.wait()
 

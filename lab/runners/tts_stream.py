@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from pipecat.frames.frames import (
-    EndFrame,
-    ErrorFrame,
     Frame,
     MetricsFrame,
     TTSAudioRawFrame,
@@ -23,17 +21,15 @@ from pipecat.frames.frames import (
     TTSStoppedFrame,
 )
 from pipecat.metrics.metrics import TTFBMetricsData
-from pipecat.pipeline.pipeline import Pipeline
-from pipecat.pipeline.worker import PipelineParams, PipelineWorker
+from pipecat.pipeline.worker import PipelineParams
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
-from pipecat.workers.runner import WorkerRunner
 
 from lab.caller.report import AUDIBLE_DBFS
+from lab.runners.pipeline import BackgroundPipeline
 from shared.audio import rms_dbfs
 from shared.providers import registry
 from shared.providers.spec import ProviderContext, ProviderSpec
 
-START_TIMEOUT_S = 30.0
 AUDIBLE_WINDOW_S = 0.02  # loudness is judged per 20 ms, as the simulated caller's ear does
 
 
@@ -119,43 +115,28 @@ class TtsStream:
         self.rate = ctx.sample_rate
         self.tts = registry.create(spec, ctx)
         self.probe = Probe()
-        self.worker = PipelineWorker(
-            Pipeline([self.tts, self.probe]),
-            params=PipelineParams(audio_out_sample_rate=self.rate, enable_metrics=True),
-            enable_rtvi=False,
-            idle_timeout_secs=None,
+        self.pipeline = BackgroundPipeline(
+            [self.tts, self.probe],
+            PipelineParams(audio_out_sample_rate=self.rate, enable_metrics=True),
+            on_error=self._on_error,
         )
-        self.worker.event_handler("on_pipeline_error")(self._on_error)
-        self._started = asyncio.Event()
-        self.worker.event_handler("on_pipeline_started")(self._on_started)
-        self._task: asyncio.Task[None] | None = None
 
-    async def _on_error(self, _worker: PipelineWorker, frame: ErrorFrame) -> None:
-        self.probe.spoken.errors.append(frame.error)
+    def _on_error(self, error: str) -> None:
+        self.probe.spoken.errors.append(error)
         self.probe.done.set()  # a failed synthesis ends the sample, with its error
 
-    async def _on_started(self, _worker: PipelineWorker, _frame: Frame) -> None:
-        self._started.set()
-
     async def __aenter__(self) -> TtsStream:
-        runner = WorkerRunner(handle_sigint=False)
-        await runner.add_workers(self.worker)
-        self._task = asyncio.create_task(runner.run())
-        async with asyncio.timeout(START_TIMEOUT_S):
-            await self._started.wait()
+        await self.pipeline.start()
         return self
 
     async def __aexit__(self, *_exc: object) -> None:
-        await self.worker.queue_frame(EndFrame())
-        if self._task is not None:
-            async with asyncio.timeout(START_TIMEOUT_S):
-                await self._task
+        await self.pipeline.stop()
 
     async def speak(self, text: str, timeout_s: float) -> Spoken:
         """Synthesize ``text`` as a reply is synthesized live, until its TTS stops."""
         self.probe.spoken = spoken = Spoken(sent_at=time.perf_counter())
         self.probe.done.clear()
-        await self.worker.queue_frame(TTSSpeakFrame(text))
+        await self.pipeline.queue(TTSSpeakFrame(text))
         try:
             async with asyncio.timeout(timeout_s):
                 await self.probe.done.wait()
