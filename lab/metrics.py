@@ -169,6 +169,15 @@ class TtftP95(TtftP50):
     name, q = "ttft_p95_s", 95
 
 
+class TokensPerSecond(Metric):
+    name, higher_is_better, unit = "tokens_per_s", True, ""
+    description = "output tokens per second of response, TTFT included (pooled over turns)"
+
+    def compute(self, results: Sequence[SampleResult]) -> float | None:
+        turns = [t for t in _turns(results) if t.get("response_s")]
+        return _ratio(sum(t["output_tokens"] for t in turns), sum(t["response_s"] for t in turns))
+
+
 class AnswerCharsMean(Metric):
     name, higher_is_better, unit = "answer_chars_mean", False, ""
     description = "characters the bot says per caller turn (shorter suits a phone call)"

@@ -33,6 +33,7 @@ _METRICS: dict[str, str] = {
         "tool_name_accuracy": "ToolNameAccuracy",
         "ttft_p50_s": "TtftP50",
         "ttft_p95_s": "TtftP95",
+        "tokens_per_s": "TokensPerSecond",
         "answer_chars_mean": "AnswerCharsMean",
         "ttfa_p50_s": "TtfaP50",
         "ttfa_p95_s": "TtfaP95",

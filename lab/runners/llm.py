@@ -69,6 +69,7 @@ class LlmRunner(Runner[ProviderSpec]):
         "tool_name_accuracy",
         "ttft_p50_s",
         "ttft_p95_s",
+        "tokens_per_s",
         "answer_chars_mean",
         "cost_per_hour_usd",
     )
@@ -113,6 +114,8 @@ class LlmRunner(Runner[ProviderSpec]):
                     "names_ok": names_ok,
                     "calls_ok": calls_ok,
                     "ttft_s": record.get("ttft_s"),
+                    "output_tokens": record.get("output_tokens", 0),
+                    "response_s": record.get("response_s", 0.0),
                     "answer_chars": len(record.get("text", "")),
                 }
             )

@@ -11,6 +11,7 @@ and every call has its result.
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,7 @@ from pipecat.frames.frames import (
     FunctionCallResultFrame,
     FunctionCallsStartedFrame,
     LLMFullResponseEndFrame,
+    LLMFullResponseStartFrame,
     LLMMessagesAppendFrame,
     LLMTextFrame,
     MetricsFrame,
@@ -44,6 +46,7 @@ class TurnRecord:
     ttft_s: float | None = None
     input_tokens: int = 0
     output_tokens: int = 0
+    response_s: float = 0.0  # each response from its start to its end, summed (tokens/s)
     errors: list[str] = field(default_factory=list)
     timed_out: bool = False
 
@@ -57,6 +60,7 @@ class Probe(FrameProcessor):
         self.done = asyncio.Event()
         self._started = self._results = 0
         self._calling = False
+        self._response_began: float | None = None
 
     def begin(self) -> TurnRecord:
         self.turn, self._calling = TurnRecord(), False
@@ -71,7 +75,9 @@ class Probe(FrameProcessor):
 
     def _note(self, frame: Frame) -> None:
         turn = self.turn
-        if isinstance(frame, LLMTextFrame):
+        if isinstance(frame, LLMFullResponseStartFrame):
+            self._response_began = time.perf_counter()
+        elif isinstance(frame, LLMTextFrame):
             turn.text += frame.text
         elif isinstance(frame, FunctionCallsStartedFrame):
             self._started += len(frame.function_calls)
@@ -86,6 +92,9 @@ class Probe(FrameProcessor):
                     turn.input_tokens += data.value.prompt_tokens
                     turn.output_tokens += data.value.completion_tokens
         elif isinstance(frame, LLMFullResponseEndFrame):
+            if self._response_began is not None:
+                turn.response_s += time.perf_counter() - self._response_began
+                self._response_began = None
             if not self._calling and self._started == self._results:
                 self.done.set()
             self._calling = False

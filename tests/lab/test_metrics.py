@@ -75,6 +75,15 @@ def test_tool_accuracy_judges_turns_with_a_call_expected_or_made() -> None:
     assert value("answer_chars_mean", results) == 15
 
 
+def test_tokens_per_second_pool_the_turns_that_answered() -> None:
+    turns = [
+        {"expected": 0, "made": 0, "output_tokens": 30, "response_s": 0.5},
+        {"expected": 0, "made": 0, "output_tokens": 10, "response_s": 0.5},
+        {"expected": 0, "made": 0, "output_tokens": 0, "response_s": 0.0},  # no response
+    ]
+    assert value("tokens_per_s", [result({"turns": turns})]) == pytest.approx(40.0)
+
+
 def test_cost_is_per_1000_minutes_and_per_hour() -> None:
     results = [result({}, cost_usd=0.0077, audio_s=60.0), result({}, cost_usd=None)]
     assert value("cost_per_1000_min_usd", results) == pytest.approx(7.7)
@@ -87,6 +96,7 @@ def test_every_metric_knows_which_way_is_better() -> None:
         "answered_rate",
         "digit_accuracy",
         "rtfx",
+        "tokens_per_s",
         "tool_accuracy",
         "tool_name_accuracy",
     }

@@ -48,3 +48,4 @@ async def test_local_intent_replays_calls_with_their_tools_offline() -> None:
     ]
     assert booking[1]["text"].startswith("You're booked, John Smith: Monday, November 23")
     assert booking[1]["input_tokens"] > 0
+    assert booking[1]["output_tokens"] > 0 and booking[1]["response_s"] > 0  # tokens/s
