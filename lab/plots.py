@@ -92,6 +92,8 @@ def tradeoff(
     ax.set_title(f"{accuracy} vs {latency}; label: {cost}")
     ax.grid(alpha=0.3)
     ax.margins(0.3)
+    ax.set_xlim(left=0)  # from zero, so a distance between providers reads as a ratio
+    ax.set_ylim(bottom=0)
     return _save(fig, out / f"{accuracy}_vs_{latency}.png")
 
 
