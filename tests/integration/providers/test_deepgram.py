@@ -111,12 +111,18 @@ async def test_nova_and_flux_calls_through_a_carrier_at_8khz(
         assert usage["provider"] == BOTS[bot]["stt"]["name"] and usage["model"] == model
         assert usage["audio_seconds"] > 2, usage
         # Per turn: Pipecat's breakdown, with the wait for the STT's final transcript, and
-        # the STT's TTFB.
+        # the STT's TTFB. A streaming STT whose own endpointing is quicker than the VAD's stop
+        # has its final in before the turn ends: that turn waits for no transcript and has no
+        # transcription part (it happens here when the fake's decode is quick).
         latency = result["latency"]
         assert len(latency) >= 2, (bot, latency)
+        waited = [turn for turn in latency if "transcription" in turn["parts_ms"]]
+        assert waited, (bot, latency)
         for turn in latency:
+            assert set(turn["ttfb_ms"]) <= {label, *OTHERS}, (bot, turn)
+        for turn in waited:
             final_ms = turn["parts_ms"]["transcription"]
-            assert final_ms > 0 and set(turn["ttfb_ms"]) <= {label, *OTHERS}, (bot, turn)
+            assert final_ms > 0, (bot, turn)
             if final_ms < TTFB_WINDOW_MS:
                 assert turn["ttfb_ms"][label] > 0, (bot, turn)
 
