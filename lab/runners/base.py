@@ -104,8 +104,12 @@ class Runner(ABC, Generic[SubjectT]):
     code: ClassVar[tuple[str, ...]] = ()
     settings_type: ClassVar[type[RunnerSettings]] = RunnerSettings
 
+    settings: RunnerSettings  # a subclass narrows it to its ``settings_type``
+
     def __init__(self, settings: RunnerSettings | None = None) -> None:
-        self.settings = settings or RunnerSettings()
+        if settings is not None and not isinstance(settings, self.settings_type):
+            raise TypeError(f"{self.name} takes {self.settings_type.__name__}, not {settings!r}")
+        self.settings = settings or self.settings_type()
 
     @abstractmethod
     def samples(self, dataset: Dataset) -> list[Sample]: ...

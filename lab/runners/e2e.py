@@ -67,11 +67,9 @@ class E2eRunner(Runner[Stack]):
     kind = "e2e"
     version = 1
     settings_type = E2eSettings
+    settings: E2eSettings
     metrics = ("v2v_p50_s", "v2v_p95_s", "answered_rate", "cost_per_hour_usd")
     code = ("functions",)
-
-    def __init__(self, settings: E2eSettings | None = None) -> None:
-        self.settings: E2eSettings = settings or E2eSettings()
 
     def samples(self, dataset: Dataset) -> list[Sample]:
         samples = []

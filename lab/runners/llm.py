@@ -64,6 +64,7 @@ class LlmRunner(Runner[ProviderSpec]):
     kind = "llm"
     version = 1
     settings_type = LlmSettings
+    settings: LlmSettings
     metrics = (
         "tool_accuracy",
         "tool_name_accuracy",
@@ -73,9 +74,6 @@ class LlmRunner(Runner[ProviderSpec]):
         "answer_chars_mean",
         "cost_per_hour_usd",
     )
-
-    def __init__(self, settings: LlmSettings | None = None) -> None:
-        self.settings: LlmSettings = settings or LlmSettings()
 
     def samples(self, dataset: Dataset) -> list[Sample]:
         samples = []

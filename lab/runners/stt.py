@@ -68,6 +68,7 @@ class SttRunner(Runner[ProviderSpec]):
     kind = "stt"
     version = 1
     settings_type = SttSettings
+    settings: SttSettings
     metrics = (
         "wer",
         "cer",
@@ -78,9 +79,6 @@ class SttRunner(Runner[ProviderSpec]):
         "rtfx",
         "cost_per_1000_min_usd",
     )
-
-    def __init__(self, settings: SttSettings | None = None) -> None:
-        self.settings: SttSettings = settings or SttSettings()
 
     def normalizer(self) -> str:
         return NORMALIZER_VERSION

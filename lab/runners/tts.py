@@ -49,6 +49,7 @@ class TtsRunner(Runner[ProviderSpec]):
     kind = "tts"
     version = 1
     settings_type = TtsSettings
+    settings: TtsSettings
     metrics = (
         "ttfa_p50_s",
         "ttfa_p95_s",
@@ -58,9 +59,6 @@ class TtsRunner(Runner[ProviderSpec]):
         "characters",
         "cost_per_hour_of_speech_usd",
     )
-
-    def __init__(self, settings: TtsSettings | None = None) -> None:
-        self.settings: TtsSettings = settings or TtsSettings()
 
     def normalizer(self) -> str:
         return NORMALIZER_VERSION

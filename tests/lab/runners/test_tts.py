@@ -74,3 +74,11 @@ async def test_piper_lines_are_timed_understood_and_kept(tiny_calls: Path, tmp_p
     assert round_trip is not None and round_trip < 0.4  # "Acme" is hard for Whisper tiny
     again = await replay(dataset, SPEC, runner, ResultStore(tmp_path / "results"), progress=False)
     assert again.progress.computed == 0 and again.progress.cached == 6
+
+
+def test_a_runner_refuses_another_runner_s_settings() -> None:
+    from lab.runners.stt import SttSettings
+
+    with pytest.raises(TypeError, match="tts takes TtsSettings"):
+        TtsRunner(SttSettings())
+    assert TtsRunner().settings == TtsSettings()
