@@ -135,8 +135,11 @@ async def test_a_provider_failing_every_turn_ends_the_call_at_its_error_budget(
         [speech_dir / clip for clip in CLIPS],
         bot="flaky-llm",
         call_id="flaky-llm",
-        # The bot never answers: the caller waits briefly for each reply, then goes on.
-        options=CallOptions(timeout_s=40, answer_timeout_s=2),
+        # The bot never answers: the caller waits for each reply, then goes on. Long enough
+        # that the server has ended the turn (and its LLM has failed) before the next clip:
+        # at 2 s a loaded machine's slower decode let a clip join the turn before it, leaving
+        # two failures where three were meant.
+        options=CallOptions(timeout_s=45, answer_timeout_s=5),
         transcribe=False,
     )
     result = crash_server.result("flaky-llm")
