@@ -73,11 +73,13 @@ def tradeoff(
     """Accuracy against latency, one point per provider, its list price written beside it."""
     fig, ax = plt.subplots(figsize=(7, 4.5))
     shown = [metric(accuracy), metric(latency), metric(cost)]
+    scale = 100 if shown[0].unit == "%" else 1
+    points = []
     for run in runs:
         y, x, price = (m.compute(run.results) for m in shown)
         if x is None or y is None:
             continue
-        scale = 100 if shown[0].unit == "%" else 1
+        points.append((x, y * scale))
         ax.scatter([x], [y * scale], s=80)
         ax.annotate(
             f"{run.spec.label}\n{shown[2].format(price)}",
@@ -91,9 +93,9 @@ def tradeoff(
     ax.set_ylabel(f"{accuracy} ({'%, ' if shown[0].unit == '%' else ''}{better} is better)")
     ax.set_title(f"{accuracy} vs {latency}; label: {cost}")
     ax.grid(alpha=0.3)
-    ax.margins(0.3)
-    ax.set_xlim(left=0)  # from zero, so a distance between providers reads as a ratio
-    ax.set_ylim(bottom=0)
+    # From zero, so a distance between providers reads as a ratio; room for the labels.
+    ax.set_xlim(0, max((x for x, _ in points), default=0.0) * 1.6 or 1.0)
+    ax.set_ylim(0, max((y for _, y in points), default=0.0) * 1.25 or 1.0)
     return _save(fig, out / f"{accuracy}_vs_{latency}.png")
 
 
