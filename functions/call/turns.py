@@ -10,6 +10,9 @@ and Pipecat's external strategies resolve those proposals: VAD still runs but de
 
 from __future__ import annotations
 
+import asyncio
+import re
+
 from pipecat.audio.turn.smart_turn.base_smart_turn import SmartTurnParams
 from pipecat.audio.turn.smart_turn.local_smart_turn_v3 import LocalSmartTurnAnalyzerV3
 from pipecat.frames.frames import TranscriptionFrame, VADUserStoppedSpeakingFrame
@@ -24,6 +27,17 @@ from pipecat.turns.user_turn_strategies import ExternalUserTurnStrategies, UserT
 from shared.config.bot import BotConfig
 from shared.providers.registry import TURN_DETECTING_STT
 
+DIGIT_WORDS = frozenset(
+    {"zero", "oh", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"}
+    | {"double", "triple"}
+)
+
+
+def only_digits(text: str) -> bool:
+    """``text`` is a run of digits, spoken or written ("Five.", "4 5", "double 7")."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return bool(words) and all(word.isdigit() or word in DIGIT_WORDS for word in words)
+
 
 class SegmentAwareStopStrategy(TurnAnalyzerUserTurnStopStrategy):
     """Ends a turn only once the transcript of its *last* speech segment is in.
@@ -37,15 +51,47 @@ class SegmentAwareStopStrategy(TurnAnalyzerUserTurnStopStrategy):
     own safety-net timeout still applies.
     """
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, *, digit_hold_s: float = 0.0, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._segments = 0
         self._transcripts = 0
+        self._digit_hold_s = digit_hold_s
+        self._hold: asyncio.Task[None] | None = None
 
     async def _reset(self) -> None:
         await super()._reset()
         self._segments = 0
         self._transcripts = 0
+
+    async def _discard_pending_end_of_turn(self) -> None:
+        """The caller speaking again (or a turn boundary) also drops a digit hold."""
+        await super()._discard_pending_end_of_turn()
+        if self._hold is not None:
+            await self.task_manager.cancel_task(self._hold)
+            self._hold = None
+
+    async def trigger_user_turn_stopped(
+        self, *, enable_user_speaking_frames: bool | None = None
+    ) -> None:
+        """End the turn, unless it is digits alone: then only after ``digit_hold_s`` more
+        without speech (speech in between continues the turn: "five ... five" is 55)."""
+        if self._hold is not None:
+            return  # already holding: the hold ends the turn
+        if self._digit_hold_s > 0 and only_digits(self._text):
+            self._hold = self.task_manager.create_task(
+                self._end_after_hold(enable_user_speaking_frames), f"{self}::digit_hold"
+            )
+            return
+        await super().trigger_user_turn_stopped(
+            enable_user_speaking_frames=enable_user_speaking_frames
+        )
+
+    async def _end_after_hold(self, enable_user_speaking_frames: bool | None) -> None:
+        await asyncio.sleep(self._digit_hold_s)
+        self._hold = None
+        await super().trigger_user_turn_stopped(
+            enable_user_speaking_frames=enable_user_speaking_frames
+        )
 
     async def _handle_vad_user_stopped_speaking(self, frame: VADUserStoppedSpeakingFrame) -> None:
         self._segments += 1
@@ -74,7 +120,9 @@ def turn_strategies(bot: BotConfig) -> UserTurnStrategies:
     stop: BaseUserTurnStopStrategy
     if turn.smart_turn:
         params = SmartTurnParams(stop_secs=turn.smart_turn_stop_s)
-        stop = SegmentAwareStopStrategy(turn_analyzer=LocalSmartTurnAnalyzerV3(params=params))
+        stop = SegmentAwareStopStrategy(
+            turn_analyzer=LocalSmartTurnAnalyzerV3(params=params), digit_hold_s=turn.digit_hold_s
+        )
     else:  # the turn ends after a fixed quiet spell: simpler, slower on pauses mid-sentence
         stop = SpeechTimeoutUserTurnStopStrategy(user_speech_timeout=turn.smart_turn_stop_s)
     return UserTurnStrategies(

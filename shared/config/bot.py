@@ -46,6 +46,10 @@ class TurnTaking(BaseModel):
     vad_min_volume: float = Field(0.5, ge=0.0, le=1.0)
     smart_turn: bool = True
     smart_turn_stop_s: float = Field(0.8, ge=0.3, le=5.0)
+    # A turn of digits alone ("five", "4 5") waits this much longer for more before it ends:
+    # callers pause between digits, and SmartTurn hears "five" as a finished answer (an IVR's
+    # inter-digit timeout). 0: no wait.
+    digit_hold_s: float = Field(0.6, ge=0.0, le=3.0)
     allow_interruptions: bool = True
 
 

@@ -6,6 +6,7 @@ complete, so the only thing deciding when a turn ends is the transcript bookkeep
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -23,7 +24,7 @@ from pipecat.turns.user_stop import SpeechTimeoutUserTurnStopStrategy
 from pipecat.turns.user_turn_strategies import ExternalUserTurnStrategies
 from pipecat.utils.asyncio.task_manager import TaskManager
 
-from functions.call.turns import SegmentAwareStopStrategy, turn_strategies
+from functions.call.turns import SegmentAwareStopStrategy, only_digits, turn_strategies
 from shared.config.bot import BotConfig
 
 
@@ -51,10 +52,15 @@ class AlwaysComplete(BaseTurnAnalyzer):
         pass
 
 
+HOLD_S = 0.3
+
+
 @pytest.fixture
 async def strategy() -> AsyncIterator[tuple[SegmentAwareStopStrategy, list[str]]]:
     tasks = TaskManager()
-    stop = SegmentAwareStopStrategy(turn_analyzer=AlwaysComplete(sample_rate=8000))
+    stop = SegmentAwareStopStrategy(
+        turn_analyzer=AlwaysComplete(sample_rate=8000), digit_hold_s=HOLD_S
+    )
     await stop.setup(
         FrameProcessorSetup(clock=SystemClock(), task_manager=tasks, pipeline_worker=None)  # type: ignore[arg-type]
     )
@@ -97,6 +103,44 @@ async def test_a_single_segment_ends_when_its_transcript_arrives(
     assert stopped == []
     await stop.process_frame(transcript("What are your opening hours?"))
     assert stopped == ["What are your opening hours?"]
+
+
+async def test_digits_alone_wait_for_more_digits(
+    strategy: tuple[SegmentAwareStopStrategy, list[str]],
+) -> None:
+    stop, stopped = strategy
+    await stop.process_frame(VADUserStartedSpeakingFrame())
+    await stop.process_frame(VADUserStoppedSpeakingFrame(stop_secs=0.2))
+    await stop.process_frame(transcript("Five."))  # SmartTurn: complete. The caller: not yet.
+    await asyncio.sleep(HOLD_S / 2)
+    assert stopped == []
+    await stop.process_frame(VADUserStartedSpeakingFrame())  # "... five"
+    await asyncio.sleep(HOLD_S)
+    assert stopped == []  # speaking again: the hold is dropped, the turn goes on
+    await stop.process_frame(VADUserStoppedSpeakingFrame(stop_secs=0.2))
+    await stop.process_frame(transcript("Five."))
+    assert stopped == []
+    await asyncio.sleep(HOLD_S * 1.5)
+    assert stopped == ["Five."]  # one turn: the aggregator hands the LLM "Five. Five."
+
+
+async def test_words_end_the_turn_without_a_hold(
+    strategy: tuple[SegmentAwareStopStrategy, list[str]],
+) -> None:
+    stop, stopped = strategy
+    await stop.process_frame(VADUserStartedSpeakingFrame())
+    await stop.process_frame(VADUserStoppedSpeakingFrame(stop_secs=0.2))
+    await stop.process_frame(transcript("It's four five one two."))
+    assert stopped == ["It's four five one two."]
+
+
+@pytest.mark.parametrize(
+    ("text", "digits"),
+    [("Five.", True), ("4 5", True), ("double seven, oh", True), ("55", True)],
+)
+def test_what_counts_as_digits_alone(text: str, digits: bool) -> None:
+    assert only_digits(text) is digits
+    assert not only_digits("Five o'clock") and not only_digits("") and not only_digits("yes")
 
 
 def test_strategies_follow_the_bot() -> None:
