@@ -9,8 +9,9 @@ it was written.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import cache
+from typing import Any
 
 import jiwer
 from whisper_normalizer.english import EnglishTextNormalizer
@@ -64,6 +65,10 @@ class TextScore:
     @property
     def cer(self) -> float:
         return self.char_errors / self.chars if self.chars else 0.0
+
+    def scores(self) -> dict[str, Any]:
+        """A sample's scores as the runners store them (counts, so metrics can pool)."""
+        return {**asdict(self), "wer": round(self.wer, 4)}
 
 
 def digit_strings(normalized: str) -> list[str]:

@@ -120,17 +120,7 @@ class SttRunner(Runner[ProviderSpec]):
         return " ".join(t.text for t in sample.row.caller_turns)
 
     def score(self, sample: Sample, observation: Observation) -> Scores:
-        text = score_text(self.reference(sample), observation.get("hypothesis", ""))
-        return {
-            "word_errors": text.word_errors,
-            "words": text.words,
-            "char_errors": text.char_errors,
-            "chars": text.chars,
-            "wer": round(text.wer, 4),
-            "digits_ok": text.digits_ok,
-            "reference": text.reference,
-            "hypothesis": text.hypothesis,
-        }
+        return score_text(self.reference(sample), observation.get("hypothesis", "")).scores()
 
     def usage(
         self, sample: Sample, observation: Observation, spec: ProviderSpec

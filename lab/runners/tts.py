@@ -89,14 +89,7 @@ class TtsRunner(Runner[ProviderSpec]):
             yield TtsWorker(self.settings, dataset.name, spec, stream)
 
     def score(self, sample: Sample, observation: Observation) -> Scores:
-        text = score_text(sample.inputs["text"], observation.get("heard", ""))
-        return {
-            "word_errors": text.word_errors,
-            "words": text.words,
-            "wer": round(text.wer, 4),
-            "reference": text.reference,
-            "hypothesis": text.hypothesis,
-        }
+        return score_text(sample.inputs["text"], observation.get("heard", "")).scores()
 
     def usage(
         self, sample: Sample, observation: Observation, spec: ProviderSpec
