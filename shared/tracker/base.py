@@ -11,6 +11,9 @@ import asyncio
 import contextlib
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
+from typing import ClassVar
+
+from loguru import logger
 
 
 class CapacityFullError(RuntimeError):
@@ -64,9 +67,30 @@ class LeasedCallTracker(CallTracker):
     """A shared backend whose slots are leases: renewed by a heartbeat while the call runs,
     so a process that dies without releasing gives its slots back when they expire."""
 
+    lease_s: float
+    renewals_per_lease: ClassVar[int] = 3
+    store_errors: ClassVar[tuple[type[Exception], ...]] = (OSError,)
+
     @abstractmethod
+    async def _renew_lease(self, call_id: str) -> bool:
+        """Extend ``call_id``'s lease; False when it had already expired and been reclaimed.
+        Raises one of ``store_errors`` when the store cannot be reached."""
+
     async def _heartbeat(self, call_id: str) -> None:
-        """Renew ``call_id``'s lease until cancelled."""
+        """Renew the lease until cancelled; a failed renewal is retried on the next beat."""
+        while True:
+            await asyncio.sleep(self.lease_s / self.renewals_per_lease)
+            try:
+                kept = await self._renew_lease(call_id)
+            except self.store_errors as error:
+                logger.warning(f"call {call_id}: slot lease not renewed ({error!r})")
+                continue
+            if not kept:
+                logger.error(
+                    f"call {call_id}: its slot lease expired and was reclaimed; "
+                    "the call goes on uncounted"
+                )
+                return
 
     @contextlib.asynccontextmanager
     async def _keep(self, call_id: str) -> AsyncIterator[None]:

@@ -44,6 +44,11 @@ class ModalDictCallTracker(LeasedCallTracker):
     ``slots`` is a ``modal.Dict`` (or anything with its ``.aio`` methods: see the tests' stand-in).
     """
 
+    # Three beats per epoch (``lease_s / 2``), so the following epoch's keys exist well before
+    # it begins; any error counts as the store being unreachable (Modal's client raises many).
+    renewals_per_lease = 6
+    store_errors = (Exception,)
+
     def __init__(
         self,
         slots: Any,
@@ -147,21 +152,10 @@ class ModalDictCallTracker(LeasedCallTracker):
         except Exception as error:
             raise TrackerUnavailableError("call slots unavailable") from error
 
-    async def _heartbeat(self, call_id: str) -> None:
-        """Create the coming epoch's keys and drop past ones until cancelled."""
-        while (held := self._held.get(call_id)) is not None:
-            await asyncio.sleep(self.lease_s / 6)
-            try:
-                kept = await self._renew(call_id, held)
-            except Exception as error:
-                logger.warning(f"call {call_id}: slot lease not renewed ({error!r})")
-                continue
-            if not kept:
-                logger.error(
-                    f"call {call_id}: its slot lease expired and was reclaimed; "
-                    "the call goes on uncounted"
-                )
-                return
+    async def _renew_lease(self, call_id: str) -> bool:
+        """Create the coming epoch's keys and drop past ones (nothing held: nothing to do)."""
+        held = self._held.get(call_id)
+        return held is None or await self._renew(call_id, held)
 
     async def _renew(self, call_id: str, held: _Held) -> bool:
         epoch = self._epoch()

@@ -9,7 +9,6 @@ back after at most ``lease_s``.
 
 from __future__ import annotations
 
-import asyncio
 from urllib.parse import urlsplit
 
 from loguru import logger
@@ -52,6 +51,8 @@ def redacted(url: str) -> str:
 
 class RedisCallTracker(LeasedCallTracker):
     """``limit`` slots shared by every tracker with the same Redis and ``key_prefix``."""
+
+    store_errors = (RedisError, OSError)
 
     def __init__(
         self,
@@ -110,18 +111,5 @@ class RedisCallTracker(LeasedCallTracker):
     async def aclose(self) -> None:
         await self._redis.aclose()
 
-    async def _heartbeat(self, call_id: str) -> None:
-        """Renew the lease until cancelled; a failed renewal is retried on the next beat."""
-        while True:
-            await asyncio.sleep(self.lease_s / 3)
-            try:
-                kept = await self._renew(keys=[self.key], args=[call_id, self._lease_ms])
-            except (RedisError, OSError) as error:
-                logger.warning(f"call {call_id}: slot lease not renewed ({error!r})")
-                continue
-            if not kept:
-                logger.error(
-                    f"call {call_id}: its slot lease expired and was reclaimed; "
-                    "the call goes on uncounted"
-                )
-                return
+    async def _renew_lease(self, call_id: str) -> bool:
+        return bool(await self._renew(keys=[self.key], args=[call_id, self._lease_ms]))
