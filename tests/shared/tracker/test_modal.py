@@ -15,6 +15,7 @@ from loguru import logger
 
 from shared.tracker import CapacityFullError, TrackerUnavailableError
 from shared.tracker.modal import ModalDictCallTracker
+from tests.shared.tracker.bursts import reserve_at_once
 from tests.shared.tracker.fake_modal import FakeModalDict
 
 LIMIT = 10
@@ -41,14 +42,7 @@ async def test_a_burst_over_many_containers_takes_exactly_the_limit() -> None:
     slots = FakeModalDict()
     trackers = [ModalDictCallTracker(slots, LIMIT) for _ in range(8)]
 
-    async def attempt(index: int) -> str | None:
-        try:
-            await trackers[index % 8].reserve(f"call-{index}")
-        except CapacityFullError:
-            return None
-        return f"call-{index}"
-
-    held = [c for c in await asyncio.gather(*(attempt(i) for i in range(BURST))) if c]
+    held = await reserve_at_once(trackers, [f"call-{i}" for i in range(BURST)])
     assert len(held) == LIMIT
     assert await trackers[3].count() == LIMIT
     await asyncio.gather(*(trackers[int(c.split("-")[1]) % 8].release(c) for c in held))

@@ -25,6 +25,7 @@ from shared.tracker import (
     TrackerUnavailableError,
 )
 from shared.tracker.redis import redacted
+from tests.shared.tracker.bursts import reserve_at_once
 from tests.shared.tracker.conftest import MakeTracker
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -71,14 +72,7 @@ async def test_a_burst_over_many_connections_takes_exactly_the_limit(
     """200 simultaneous reservations through 8 clients; every holder keeps its slot."""
     trackers = [await redis_trackers(LIMIT) for _ in range(8)]
 
-    async def attempt(index: int) -> str | None:
-        try:
-            await trackers[index % 8].reserve(f"call-{index}")
-        except CapacityFullError:
-            return None
-        return f"call-{index}"
-
-    held = [c for c in await asyncio.gather(*(attempt(i) for i in range(BURST))) if c]
+    held = await reserve_at_once(trackers, [f"call-{i}" for i in range(BURST)])
     assert len(held) == LIMIT
     assert await raw.zcard(f"{key_prefix}:slots") == LIMIT
     assert await trackers[3].count() == LIMIT

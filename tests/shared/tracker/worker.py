@@ -16,7 +16,8 @@ import sys
 
 from redis.asyncio import Redis
 
-from shared.tracker import CapacityFullError, RedisCallTracker
+from shared.tracker import RedisCallTracker
+from tests.shared.tracker.bursts import reserve_at_once
 
 
 def say(line: str) -> None:
@@ -30,15 +31,7 @@ async def burst(tracker: RedisCallTracker, url: str, name: str, attempts: int) -
         if not await redis.blpop([f"{tracker.key}:go"], timeout=30):
             raise SystemExit("no go signal")
 
-    async def attempt(index: int) -> str | None:
-        call_id = f"{name}-{index}"
-        try:
-            await tracker.reserve(call_id)
-        except CapacityFullError:
-            return None
-        return call_id
-
-    held = [c for c in await asyncio.gather(*(attempt(i) for i in range(attempts))) if c]
+    held = await reserve_at_once([tracker], [f"{name}-{i}" for i in range(attempts)])
     say(json.dumps({"reserved": len(held), "refused": attempts - len(held)}))
     await asyncio.to_thread(sys.stdin.readline)
     await asyncio.gather(*(tracker.release(call_id) for call_id in held))
